@@ -88,4 +88,4 @@ ensure-chromium:
 	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 clean:
-	rm -rf _proc docs/_site docs/_artifacts dist build runs .pytest_cache
+	rm -rf _proc docs/_site docs/_artifacts dist build runs .pytest_cache test-results

@@ -12,26 +12,25 @@ expected = ("version description keywords author author_email license lib_name u
 missing = [o for o in expected if o not in cfg]
 if missing: raise KeyError(f"settings.ini is missing: {missing}")
 
-licenses = {"apache2": ("Apache Software License 2.0", "OSI Approved :: Apache Software License")}
+licenses = {"apache2": "Apache-2.0"}  # SPDX expressions: setuptools >= 77 rejects license classifiers beside them
 statuses = ["1 - Planning", "2 - Pre-Alpha", "3 - Alpha", "4 - Beta", "5 - Production/Stable", "6 - Mature", "7 - Inactive"]
 py_versions = "3.10 3.11 3.12 3.13".split()
 
 min_python = cfg["min_python"]
-lic = licenses.get(cfg["license"].lower(), (cfg["license"], None))
 requirements = cfg.get("requirements", "").split()
 dev_requirements = cfg.get("dev_requirements", "").split()
 
 setuptools.setup(
     name=cfg["lib_name"].replace("_", "-"),
     version=cfg["version"],
-    license=lic[0],
+    license=licenses.get(cfg["license"].lower(), cfg["license"]),
+    license_files=["LICENSE"],
     classifiers=[
         "Development Status :: " + statuses[int(cfg["status"])],
         "Intended Audience :: " + cfg["audience"].title(),
         "Natural Language :: " + cfg["language"].title(),
         "Topic :: Scientific/Engineering :: Image Recognition",
-    ] + ["Programming Language :: Python :: " + o for o in py_versions if Version(o) >= Version(min_python)]
-      + (["License :: " + lic[1]] if lic[1] else []),
+    ] + ["Programming Language :: Python :: " + o for o in py_versions if Version(o) >= Version(min_python)],
     url=cfg["git_url"],
     packages=setuptools.find_packages(include=[cfg["lib_path"], cfg["lib_path"] + ".*"]),
     include_package_data=True,
