@@ -263,14 +263,16 @@ def show_image(img: Tensor | np.ndarray | Image.Image, ax: Axes | None = None, *
                figsize: tuple[float, float] | None = None, mean: Sequence[float] | None = None,
                std: Sequence[float] | None = None, **kwargs) -> Axes:
     """Draw `img` (anything `to_image` takes; 2-D float/int maps go through a colour map) on `ax`, or on a new
-    figure of `figsize`. `kwargs` go to `imshow`. Returns the axes."""
+    figure of `figsize`. Pixel (row i, column j) covers [j, j+1] x [i, i+1] in data coordinates, the convention of
+    boxes and keypoints, so annotations drawn on `ax` line up with the pixels. `kwargs` go to `imshow`."""
     if ax is None: _, ax = plt.subplots(figsize=figsize or (3, 3))
     if _is_map(img) and mean is None:
         a = img.detach().cpu().float().numpy() if isinstance(img, Tensor) else img
     else:
         a = to_image(img, mean=mean, std=std)
         if a.ndim == 2: kwargs = {'cmap': 'gray', 'vmin': 0, 'vmax': 255, **kwargs}
-    ax.imshow(a, **kwargs)
+    h, w = a.shape[:2]
+    ax.imshow(a, **{'extent': (0, w, h, 0), **kwargs})  # imshow's default centres pixel j on x = j: half a pixel off
     ax.set_axis_off()
     if title is not None: ax.set_title(title, fontsize=9)
     return ax
