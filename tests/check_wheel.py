@@ -6,8 +6,8 @@ import torchcv_nb
 dev = [m for m in ['nbdev', 'fastcore', 'execnb', 'jupyterlab', 'jupyter_core', 'nbconvert', 'pytest'] if importlib.util.find_spec(m)]
 assert not dev, f'the wheel pulled in development tools: {dev}'
 assert 'site-packages' in torchcv_nb.__file__, f'imported from {torchcv_nb.__file__}, not the installed wheel'
-mods = [m.name for m in pkgutil.iter_modules(torchcv_nb.__path__)]
-for m in mods: importlib.import_module(f'torchcv_nb.{m}')
+mods = [m.name for m in pkgutil.walk_packages(torchcv_nb.__path__, 'torchcv_nb.')]  # submodules too
+for m in mods: importlib.import_module(m)
 from torchcv_nb.core import create_model, list_models, default_device
 assert str(default_device()) in ('cpu', 'cuda')
 print(f'wheel ok: torchcv_nb {torchcv_nb.__version__}, modules {mods}, torch {torch.__version__}')

@@ -5,8 +5,9 @@ from nbrun import ROOT
 DEV_ONLY = ['nbdev', 'fastcore', 'execnb', 'jupyterlab', 'nbconvert', 'pytest', 'smalldocs', 'playwright']
 
 def test_import_pulls_in_no_dev_tool():
-    mods = [p.stem for p in (ROOT / 'torchcv_nb').glob('[!_]*.py')]
-    code = (f'import sys, torch, importlib\nfor m in {mods!r}: importlib.import_module("torchcv_nb." + m)\n'
+    lib = ROOT / 'torchcv_nb'
+    mods = ['torchcv_nb.' + '.'.join(p.relative_to(lib).with_suffix('').parts) for p in lib.rglob('[!_]*.py')]
+    code = (f'import sys, torch, importlib\nfor m in {mods!r}: importlib.import_module(m)\n'
             f'bad = [m for m in {DEV_ONLY!r} if m in sys.modules]\nassert not bad, bad\n'
             'assert not torch.cuda.is_initialized()\nprint("ok")')
     p = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT)
