@@ -96,18 +96,8 @@ def coco_categories(*, persons_only: bool = False) -> list[dict]:
     return cats
 
 def coco_annotations(scene: Scene, image_id: int) -> list[dict]:
-    "The COCO annotations of `scene` (without `id`, which the writer numbers per file): bbox xywh, RLE, area, keypoints."
-    anns = []
-    for i, rle in enumerate(scene.rles()):
-        x1, y1, x2, y2 = (float(v) for v in scene.boxes[i])
-        ann = dict(image_id=image_id, category_id=int(scene.labels[i]), bbox=[x1, y1, x2 - x1, y2 - y1],
-                   area=float(scene.areas[i]), iscrowd=0,
-                   segmentation=dict(size=[int(v) for v in rle['size']], counts=rle['counts'].decode('ascii')))
-        if scene.labels[i] == PERSON_ID:
-            kp = scene.keypoints[i]
-            ann.update(keypoints=[float(v) for v in kp.reshape(-1)], num_keypoints=int((kp[:, 2] > 0).sum()))
-        anns.append(ann)
-    return anns
+    "The COCO annotations of `scene` for image `image_id` (`Scene.annotations`; the writer numbers their `id`s per file)."
+    return [dict(a, image_id=image_id) for a in scene.annotations()]
 
 def write_coco(root: str | Path, split: str, name: str, scene: Scene, image_id: int, *,
                png: bytes | None = None) -> tuple[dict, list[dict]]:

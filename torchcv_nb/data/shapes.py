@@ -309,14 +309,14 @@ class Scene:
         return mask_utils.encode(np.asfortranarray(self.masks.permute(1, 2, 0).numpy().astype(np.uint8)))
 
     def annotations(self) -> list[dict]:
-        "COCO-style per-object dicts: category_id, bbox [x, y, w, h], area, iscrowd, segmentation (RLE), keypoints, ..."
+        """COCO annotations of the objects, ready for JSON (a writer adds `id` and `image_id`): category_id,
+        bbox [x, y, w, h], area, iscrowd, segmentation (RLE, `counts` as str); keypoints and num_keypoints for persons."""
         out = []
-        for i, (rle, box) in enumerate(zip(self.rles(), self.boxes.tolist())):
-            kp = self.keypoints[i]
-            ann = dict(category_id=int(self.labels[i]), name=SHAPE_CLASSES[int(self.labels[i])],
-                       bbox=[box[0], box[1], box[2] - box[0], box[3] - box[1]], area=float(self.areas[i]),
-                       iscrowd=0, segmentation=rle, polygons=[p.ravel().tolist() for p in self.polygons[i]])
+        for i, (rle, (x1, y1, x2, y2)) in enumerate(zip(self.rles(), self.boxes.tolist())):
+            ann = dict(category_id=int(self.labels[i]), bbox=[x1, y1, x2 - x1, y2 - y1], area=float(self.areas[i]),
+                       iscrowd=0, segmentation=dict(size=[int(v) for v in rle['size']], counts=rle['counts'].decode('ascii')))
             if self.labels[i] == PERSON_ID:
+                kp = self.keypoints[i]
                 ann.update(keypoints=kp.reshape(-1).tolist(), num_keypoints=int((kp[:, 2] > 0).sum()))
             out.append(ann)
         return out
