@@ -19,6 +19,8 @@ py_versions = "3.10 3.11 3.12 3.13".split()
 min_python = cfg["min_python"]
 requirements = cfg.get("requirements", "").split()
 dev_requirements = cfg.get("dev_requirements", "").split()
+digits_requirements = cfg.get("digits_requirements", "").split()
+console_scripts = cfg.get("console_scripts", "").split()
 
 setuptools.setup(
     name=cfg["lib_name"].replace("_", "-"),
@@ -35,12 +37,12 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg["lib_path"], cfg["lib_path"] + ".*"]),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={"dev": dev_requirements},
+    extras_require={"dev": dev_requirements + digits_requirements, "digits": digits_requirements},
     python_requires=">=" + min_python,
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     zip_safe=False,
-    entry_points={"nbdev": [f'{cfg["lib_path"]}={cfg["lib_path"]}._modidx:d']},
+    entry_points={"nbdev": [f'{cfg["lib_path"]}={cfg["lib_path"]}._modidx:d'], "console_scripts": console_scripts},
     author=cfg["author"],
     author_email=cfg["author_email"],
     description=cfg["description"],

@@ -210,7 +210,7 @@ def _check_args(out, n, size, formats, splits, overwrite):
     out = Path(out)
     if out.exists() and not out.is_dir(): raise NotADirectoryError(f"out={str(out)!r} is a file: give a directory path.")
     if out.exists() and any(out.iterdir()) and not overwrite:
-        raise FileExistsError(f"out={str(out)!r} is not empty: pass overwrite=True to replace the format folders in it, "
+        raise FileExistsError(f"out={str(out)!r} is not empty: pass overwrite=True (--overwrite on the command line) to replace the format folders in it, "
                               f"or choose a new directory.")
     return out, formats
 
