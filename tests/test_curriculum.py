@@ -34,8 +34,10 @@ def test_lesson_shape(nb):
     cs = cells(nb)
     exp = [re.search(r'^#\|\s*default_exp\s+(\S+)', source(c), re.M) for c in cs if c['cell_type'] == 'code']
     exp = [e.group(1) for e in exp if e]
-    if m.group(2).startswith('tutorial.'): assert not exp, f'{nb.name}: tutorials export nothing'
-    else: assert exp == [m.group(2)], f'{nb.name}: expected `#| default_exp {m.group(2)}`, found {exp}'
+    module = m.group(2)
+    if (ROOT / 'torchcv_nb' / module.replace('.', '/')).is_dir(): module += '.__init__'  # `29_ops` is the ops package
+    if module.startswith('tutorial.'): assert not exp, f'{nb.name}: tutorials export nothing'
+    else: assert exp == [module], f'{nb.name}: expected `#| default_exp {module}`, found {exp}'
     md = [source(c) for c in cs if c['cell_type'] == 'markdown']
     assert re.match(r'# \S.*\n+> \S', md[0]), f'{nb.name}: the first markdown cell must be `# Title` then `> one-line summary`'
     headings = [l for s in md for l in s.splitlines() if l.startswith('## ')]

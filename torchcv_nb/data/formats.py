@@ -47,7 +47,7 @@ def read_image(path: str | Path) -> Tensor:
     "An image file as RGB uint8 `[3, H, W]`."
     import torch
     with Image.open(path) as im: a = np.asarray(im.convert('RGB'))
-    return torch.from_numpy(a.copy()).permute(2, 0, 1).contiguous()
+    return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))  # numpy copy: no thread-pool wake-up
 
 # %% ../../nbs/11_data.formats.ipynb #6cd34914
 def write_classification(root: str | Path, split: str, name: str, scene: Scene, *, png: bytes | None = None) -> Path:
