@@ -191,8 +191,11 @@ PAGE_STATE = r"""async () => {
 }"""
 
 API_STATE = r"""(names) => names.map(n => {
-  const h = Array.from(document.querySelectorAll('h1,h2,h3,h4,h5,h6')).find(h => h.id === n.toLowerCase() || h.id === n);
-  if (!h) return [n, 'no heading with id ' + n.toLowerCase()];
+  // show_doc's heading reads exactly the name; its id may carry a suffix (`resize-1`) when a prose heading or a
+  // name differing only in case (`Resize` / `resize`) took the plain slug first
+  const hs = Array.from(document.querySelectorAll('h1,h2,h3,h4,h5,h6'));
+  const h = hs.find(h => h.id && h.textContent.trim() === n) || hs.find(h => h.id === n.toLowerCase() || h.id === n);
+  if (!h) return [n, 'no heading reading ' + n];
   const box = h.closest('.cell-output, .cell, section') || h.parentElement;
   const sig = Array.from(box.querySelectorAll('pre')).some(p => p.innerText.includes(n));
   return [n, sig ? '' : 'heading but no signature block naming it'];
