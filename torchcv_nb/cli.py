@@ -21,9 +21,9 @@ def parse_fractions(items: Sequence[str]) -> dict[str, float]:
     out = {}
     for item in items:
         name, sep, value = item.partition('=')
-        try: out[name] = float(value) if sep and name else float('nan')
-        except ValueError: out[name] = float('nan')
-        if out[name] != out[name]:
+        try: out[name] = float(value)
+        except ValueError: sep = ''
+        if not (sep and name):
             raise argparse.ArgumentTypeError(f'{item!r}: write each split as name=fraction, e.g. train=0.8 val=0.2')
     return out
 
@@ -43,7 +43,7 @@ def _add_data_commands(sub) -> None:
     p.add_argument('--seed', type=int, default=0, help='random seed (default: %(default)s)')
     p.add_argument('--formats', nargs='+', choices=FORMATS, default=list(FORMATS), metavar='FORMAT',
                    help=f'formats to write (default: all): {" ".join(FORMATS)}')
-    p.add_argument('--splits', nargs='+', type=lambda s: s, default=['train=0.8', 'val=0.2'], metavar='NAME=FRACTION',
+    p.add_argument('--splits', nargs='+', default=['train=0.8', 'val=0.2'], metavar='NAME=FRACTION',
                    help='split fractions summing to 1 (default: train=0.8 val=0.2)')
     p.add_argument('--workers', type=int, default=None, help='worker processes (default: one per core, at most 4)')
     p.add_argument('--overwrite', action='store_true', help='replace the format folders already in OUT')
