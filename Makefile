@@ -43,7 +43,10 @@ demo: venv
 	  --output-dir $(DEMO_OUT) --output quickstart nbs/90_tutorial.quickstart.ipynb
 	$(BIN)/jupyter nbconvert --to markdown $(DEMO_OUT)/quickstart.ipynb --output-dir $(DEMO_OUT)
 	$(BIN)/jupyter nbconvert --to html $(DEMO_OUT)/quickstart.ipynb --output-dir $(DEMO_OUT)
-	@echo "Demo done: $(DEMO_OUT)/quickstart.ipynb (executed), quickstart.html, quickstart.md and figures in $(DEMO_OUT)/quickstart_files/"
+	$(BIN)/torchcv_nb train cls/shapes_resnet18 --out $(DEMO_OUT)/cls_shapes_resnet18 --overwrite
+	$(BIN)/torchcv_nb val $(DEMO_OUT)/cls_shapes_resnet18
+	@echo "Demo done: $(DEMO_OUT)/quickstart.ipynb (executed), quickstart.html, quickstart.md and figures in $(DEMO_OUT)/quickstart_files/;"
+	@echo "the command-line run (a narrow ResNet-18 on Shapes: config, logs, metrics, checkpoints, figures) is in $(DEMO_OUT)/cls_shapes_resnet18/"
 
 test: venv check-sync test-nbs check-docs
 

@@ -20,6 +20,7 @@ min_python = cfg["min_python"]
 requirements = cfg.get("requirements", "").split()
 dev_requirements = cfg.get("dev_requirements", "").split()
 digits_requirements = cfg.get("digits_requirements", "").split()
+tensorboard_requirements = cfg.get("tensorboard_requirements", "").split()
 console_scripts = cfg.get("console_scripts", "").split()
 
 setuptools.setup(
@@ -37,7 +38,8 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg["lib_path"], cfg["lib_path"] + ".*"]),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={"dev": dev_requirements + digits_requirements, "digits": digits_requirements},
+    extras_require={"dev": dev_requirements + digits_requirements, "digits": digits_requirements,
+                    "tensorboard": tensorboard_requirements},
     python_requires=">=" + min_python,
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",

@@ -122,6 +122,12 @@ class UnknownNameError(KeyError):
 
 def _origin(fn: Callable) -> str: return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
 
+def _same_definition(old: Callable, new: Callable) -> bool:
+    "The same builder defined again: a cell run twice, or a lesson notebook (`__main__`) defining its library's builder."
+    mods = {getattr(old, '__module__', None), getattr(new, '__module__', None)}
+    return (getattr(old, '__qualname__', None) == getattr(new, '__qualname__', None) and '<lambda>' not in _origin(new)
+            and (len(mods) == 1 or '__main__' in mods))
+
 class Registry:
     """Named builders (functions or classes): `@reg.register`, `@reg.register(name='x')`, `reg.get('x')`,
     `reg.create('x', **kwargs)`, `reg.list('x*')`, `'x' in reg`, `len(reg)`."""
@@ -144,7 +150,7 @@ class Registry:
             raise ValueError(f"A {self.name} name must be a non-empty string without the wildcards *?[], got {key!r}: "
                              f"pass one with register(name='...').")
         old = self._items.get(key)
-        if old is not None and old is not fn and (_origin(old) != _origin(fn) or '<lambda>' in _origin(fn)):
+        if old is not None and old is not fn and not _same_definition(old, fn):
             raise ValueError(f"{self.name.capitalize()} {key!r} is already registered (by {_origin(old)}); "
                              f"register {_origin(fn)} under another name with register(name='...').")
         self._items[key] = fn
@@ -182,9 +188,18 @@ def register_model(fn: Callable | None = None, *, name: str | None = None) -> Ca
     "Add a model builder to `MODELS`: `@register_model` or `@register_model(name='resnet50_gn')`."
     return MODELS.register(fn, name=name)
 
-def create_model(name: str, **kwargs) -> torch.nn.Module:
-    "Build the model registered as `name`, passing `kwargs` to its builder (e.g. `num_classes=10`)."
-    return MODELS.create(name, **kwargs)
+def create_model(name: str, *, features_only: bool = False, out_indices: Sequence[int] | None = None,
+                 **kwargs) -> torch.nn.Module:
+    """Build the model registered as `name`, passing `kwargs` to its builder (e.g. `num_classes=10`).
+    `features_only=True` (or any `out_indices`) turns a backbone into a feature extractor that returns the chosen
+    stages' maps (see `torchcv_nb.models.backbone`)."""
+    model = MODELS.create(name, **kwargs)
+    if features_only or out_indices is not None:
+        if not hasattr(model, 'set_features_only'):
+            raise TypeError(f"Model {name!r} is not a backbone (it has no set_features_only): drop features_only= "
+                            f"and out_indices=, or pick a classification model from list_models().")
+        model.set_features_only(out_indices)
+    return model
 
 def list_models(pattern: str = '*') -> list[str]:
     "Sorted names of registered models matching the shell-style `pattern`, e.g. `list_models('res*')`."
