@@ -111,9 +111,10 @@ def run_data_shapes(args: argparse.Namespace) -> dict:
 def run_training(args: argparse.Namespace):
     "Run `train | resume | val | test | list-configs` (lesson 38, `torchcv_nb.train.runner`); user mistakes become `CommandError`."
     runner = import_module('torchcv_nb.train.runner')
+    user_errors = (ValueError, KeyError, FileNotFoundError, FileExistsError, NotADirectoryError,
+                   import_module('torchcv_nb.train.trainer').CheckpointError)
     try: return runner.run_command(args)
-    except (ValueError, KeyError, FileNotFoundError, FileExistsError, NotADirectoryError, RuntimeError) as e:
-        if isinstance(e, RuntimeError) and type(e).__name__ != 'CheckpointError': raise
+    except user_errors as e:
         raise CommandError(str(e).strip('"')) from None
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,15 +27,24 @@ class _StopForward(Exception):
 
 class Backbone(nn.Module):
     """Base class of every classification network in the course. Subclasses set `feature_info` (one `FeatureInfo`
-    per stage) and `num_features` (channels into the head) and implement `forward_features`, `forward_head` and
+    per stage) and `num_features` (channels into the head) and implement `forward_features`. The default head is
+    global average pooling and a linear layer `fc`; families with another head override `forward_head` and
     `reset_classifier`."""
     feature_info: list[FeatureInfo]
     num_features: int
     out_indices: tuple[int, ...] | None = None
 
     def forward_features(self, x: Tensor) -> Tensor: raise NotImplementedError
-    def forward_head(self, x: Tensor, pre_logits: bool = False) -> Tensor: raise NotImplementedError
-    def reset_classifier(self, num_classes: int) -> None: raise NotImplementedError
+
+    def forward_head(self, x: Tensor, pre_logits: bool = False) -> Tensor:
+        "The usual head: global average pooling (`Tensor[B, num_features]`), then the linear `fc` (`Tensor[B, num_classes]`)."
+        x = x.mean((2, 3))
+        return x if pre_logits else self.fc(x)
+
+    def reset_classifier(self, num_classes: int) -> None:
+        "A fresh `fc` with `num_classes` outputs; 0 replaces it by the identity (the head then returns pooled features)."
+        self.num_classes = num_classes
+        self.fc = nn.Linear(self.num_features, num_classes) if num_classes else nn.Identity()
 
     def forward(self, x: Tensor) -> Tensor | list[Tensor]:
         "Logits `Tensor[B, num_classes]`; in features mode the chosen stages' maps, shallow to deep."

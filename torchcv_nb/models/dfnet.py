@@ -96,15 +96,6 @@ class DFNet(Backbone):
         for name in self.stage_names: x = getattr(self, name)(x)
         return x
 
-    def forward_head(self, x: Tensor, pre_logits: bool = False) -> Tensor:
-        "Average-pool `Tensor[B, C, h, w]` to `Tensor[B, C]`, then (unless `pre_logits`) the classifier."
-        x = torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1)
-        return x if pre_logits else self.fc(x)
-
-    def reset_classifier(self, num_classes: int) -> None:
-        "A fresh `num_classes`-way linear classifier; 0 removes it (the head returns pooled features)."
-        self.num_classes = num_classes
-        self.fc = nn.Linear(self.num_features, num_classes) if num_classes > 0 else nn.Identity()
 
 def _check_args(stages, *, num_classes, width_mult, in_chans) -> None:
     if not (isinstance(width_mult, (int, float)) and math.isfinite(width_mult) and width_mult > 0):

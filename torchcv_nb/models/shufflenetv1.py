@@ -113,16 +113,6 @@ class ShuffleNetV1(Backbone):
         "The stage-4 map `Tensor[B, num_features, H / 32, W / 32]`."
         return self.stage4(self.stage3(self.stage2(self.maxpool(self.conv1(x)))))
 
-    def forward_head(self, x: Tensor, pre_logits: bool = False) -> Tensor:
-        "Global average pooling (`Tensor[B, num_features]`), then the classifier (`Tensor[B, num_classes]`)."
-        x = x.mean((2, 3))
-        return x if pre_logits else self.fc(x)
-
-    def reset_classifier(self, num_classes: int) -> None:
-        "A new `num_classes`-way classifier; 0 removes it."
-        self.num_classes = num_classes
-        self.fc = nn.Linear(self.num_features, num_classes) if num_classes else nn.Identity()
-
 # %% ../../nbs/44_models.shufflenetv1.ipynb #0086d94d
 @register_model
 def shufflenet_v1(*, groups: int = 3, width_mult: float = 1.0, num_classes: int = 1000, in_chans: int = 3,

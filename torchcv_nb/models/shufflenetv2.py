@@ -77,16 +77,6 @@ class ShuffleNetV2(Backbone):
         x = self.maxpool(self.conv1(x))
         return self.conv5(self.stage4(self.stage3(self.stage2(x))))
 
-    def forward_head(self, x: Tensor, pre_logits: bool = False) -> Tensor:
-        "Global average pooling (`Tensor[B, num_features]`), then the classifier (`Tensor[B, num_classes]`)."
-        x = x.mean((2, 3))
-        return x if pre_logits else self.fc(x)
-
-    def reset_classifier(self, num_classes: int) -> None:
-        "A new `num_classes`-way classifier; 0 removes it."
-        self.num_classes = num_classes
-        self.fc = nn.Linear(self.num_features, num_classes) if num_classes else nn.Identity()
-
 # %% ../../nbs/45_models.shufflenetv2.ipynb #704b898c
 _V2_CHANNELS = {'0_5': [24, 48, 96, 192, 1024], '1_0': [24, 116, 232, 464, 1024],
                 '1_5': [24, 176, 352, 704, 1024], '2_0': [24, 244, 488, 976, 2048]}   # Table 5 of the paper

@@ -22,7 +22,7 @@ from torch.utils.data import Dataset
 
 from ..core import Registry, create_model, default_device, seed_everything, show_images
 from .config import get_config, list_configs, save_config
-from .trainer import Trainer, load_checkpoint
+from .trainer import BestCheckpoint, Trainer, load_checkpoint
 
 # %% ../../nbs/38_train.runner.ipynb #ac767339
 TASKS = Registry('task', how_to_list='TASKS.list()')
@@ -167,7 +167,7 @@ def _predictions_figure(task, model, val_ds, classes, path: Path, n: int = 16) -
 
 def _finish(cfg, task, trainer: Trainer, val_ds, classes, run_dir: Path, seconds: float) -> dict:
     "Write metrics.json and the figures (rank 0); return the summary."
-    best = next((cb for cb in trainer.callbacks if type(cb).__name__ == 'BestCheckpoint'), None)
+    best = next((cb for cb in trainer.callbacks if isinstance(cb, BestCheckpoint)), None)
     summary = {'run_dir': str(run_dir), 'iterations': trainer.iteration, 'epochs': trainer.epoch,
                'final': trainer.history[-1] if trainer.history else {}, 'history': trainer.history,
                'best': {'metric': best.metric, 'value': best.best, 'epoch': best.best_epoch} if best else None,
