@@ -273,3 +273,10 @@ register_config('cls/shapes_resnet18', {
     'model': {'name': 'resnet18', 'kwargs': {'width': 16}},
     'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 0.05, 'epochs': 8, 'warmup_iters': 50},
     'train': {'log_every': 20}})
+
+# %% ../../nbs/42_models.resnet.ipynb #e00898e7
+register_config('cls/digits_resnet18', {
+    'data': {'dataset': 'digits', 'image_size': 32, 'batch_size': 64, 'augment': False},
+    'model': {'name': 'resnet18', 'kwargs': {'width': 16}},
+    'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 0.05, 'epochs': 30, 'warmup_iters': 50},
+    'train': {'log_every': 20}})
