@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 from torch import Tensor
 
-from .core import show_sample
+from .plotting import show_sample
 from .data.shapes import IGNORE_INDEX, PERSON_FLIP_INDEX, SHAPE_CLASSES
 from .ops.boxes import clip_boxes_to_image
 

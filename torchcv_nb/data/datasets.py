@@ -32,7 +32,7 @@ from torch.utils.data import Dataset
 from torchvision.io import ImageReadMode, decode_image
 from tqdm import tqdm
 
-from ..core import show_image, show_sample
+from ..plotting import show_image, show_sample
 from .formats import parse_voc_xml, read_label_png
 from .shapes import IGNORE_INDEX, PERSON_SKELETON, SHAPE_CLASSES
 from ..ops.boxes import box_convert, clip_boxes_to_image

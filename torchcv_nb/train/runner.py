@@ -20,7 +20,9 @@ import torch.distributed as dist
 from torch import Tensor, nn
 from torch.utils.data import Dataset
 
-from ..core import Registry, create_model, default_device, seed_everything, show_images
+from ..core import Registry, create_model, default_device, seed_everything
+
+from ..plotting import show_images
 from .config import get_config, list_configs, save_config
 from .trainer import BestCheckpoint, Trainer, load_checkpoint
 
