@@ -18,9 +18,6 @@ from torch import Tensor, nn
 from ..core import register_model
 from .backbone import Backbone, FeatureInfo
 
-from ..train.config import register_config
-
-
 # %% ../../nbs/43_models.densenet.ipynb #78725399
 @contextmanager
 def _frozen_stats(bn: nn.BatchNorm2d):
@@ -196,10 +193,3 @@ def densenet201(*, num_classes: int = 1000, growth_rate: int = 32, block_config:
     return DenseNet(growth_rate=growth_rate, block_config=block_config, num_init_features=num_init_features,
                     bn_size=bn_size, compression=compression, drop_rate=drop_rate, num_classes=num_classes,
                     in_chans=in_chans, memory_efficient=memory_efficient)
-
-# %% ../../nbs/43_models.densenet.ipynb #65bf18f7
-register_config('cls/shapes_densenet121', {
-    'data': {'image_size': 64, 'num_train': 4000, 'num_val': 500, 'batch_size': 64},
-    'model': {'name': 'densenet121', 'kwargs': {'growth_rate': 12, 'block_config': [2, 4, 6, 4]}},
-    'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 0.05, 'epochs': 8, 'warmup_iters': 50},
-    'train': {'log_every': 20}})

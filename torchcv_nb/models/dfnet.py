@@ -17,9 +17,6 @@ from ..core import register_model
 from .backbone import Backbone, FeatureInfo
 from .resnet import BasicBlock, conv1x1
 
-from ..train.config import register_config
-
-
 # %% ../../nbs/46_models.dfnet.ipynb #52aa8971
 def pareto_front(cost: Tensor, score: Tensor) -> Tensor:
     """Indices `Tensor[K]` of the points not dominated by another one, sorted by increasing cost: lower `cost`
@@ -124,10 +121,3 @@ def dfnet_v1(*, num_classes: int = 1000, width_mult: float = 1.0, in_chans: int 
 def dfnet_v2(*, num_classes: int = 1000, width_mult: float = 1.0, in_chans: int = 3) -> DFNet:
     "DFNet v2 (DF2): 20 basic blocks, 1.77 GMACs and 18.0M parameters at 224 px (width 1)."
     return DFNet(DFNET_V2, num_classes=num_classes, width_mult=width_mult, in_chans=in_chans)
-
-# %% ../../nbs/46_models.dfnet.ipynb #3654797f
-register_config('cls/shapes_dfnet_v1', {
-    'data': {'image_size': 96, 'num_train': 4000, 'num_val': 500, 'batch_size': 64},
-    'model': {'name': 'dfnet_v1', 'kwargs': {'width_mult': 0.5}},
-    'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 0.05, 'epochs': 12, 'warmup_iters': 50},
-    'train': {'log_every': 20}})

@@ -16,9 +16,6 @@ from torch import Tensor, nn
 from ..core import register_model
 from .backbone import Backbone, FeatureInfo
 
-from ..train.config import register_config
-
-
 # %% ../../nbs/42_models.resnet.ipynb #0b24a248
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1, dilation: int = 1) -> nn.Conv2d:
     "3x3 convolution without bias, padded by `dilation` so that stride 1 keeps the size."
@@ -266,17 +263,3 @@ def resnet101_deep(**kwargs: Any) -> ResNet:
 def resnet152_deep(**kwargs: Any) -> ResNet:
     "ResNet-152 with the deep stem; `kwargs` as in `resnet152`."
     return resnet152(deep_stem=True, **kwargs)
-
-# %% ../../nbs/42_models.resnet.ipynb #c976f1d5
-register_config('cls/shapes_resnet18', {
-    'data': {'image_size': 64, 'num_train': 4000, 'num_val': 500, 'batch_size': 64},
-    'model': {'name': 'resnet18', 'kwargs': {'width': 16}},
-    'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 0.05, 'epochs': 8, 'warmup_iters': 50},
-    'train': {'log_every': 20}})
-
-# %% ../../nbs/42_models.resnet.ipynb #e00898e7
-register_config('cls/digits_resnet18', {
-    'data': {'dataset': 'digits', 'image_size': 32, 'batch_size': 64, 'augment': False},
-    'model': {'name': 'resnet18', 'kwargs': {'width': 16}},
-    'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 0.05, 'epochs': 30, 'warmup_iters': 50},
-    'train': {'log_every': 20}})

@@ -12,9 +12,6 @@ from torch import Tensor, nn
 from ..core import register_model
 from .backbone import Backbone, FeatureInfo
 
-from ..train.config import register_config
-
-
 # %% ../../nbs/44_models.shufflenetv1.ipynb #72a56e0a
 def channel_shuffle(x: Tensor, groups: int) -> Tensor:
     """Shuffle the channels of `x` (`Tensor[B, C, H, W]`) across `groups`: reshape the channel axis to
@@ -132,10 +129,3 @@ for _g in (1, 2, 3, 4, 8):
     for _w in (0.25, 0.5, 1.0, 1.5, 2.0):
         _name = f"shufflenet_v1_g{_g}_x{str(_w).replace('.', '_')}"
         globals()[_name] = register_model(_v1_builder(_g, _w, _name), name=_name)
-
-# %% ../../nbs/44_models.shufflenetv1.ipynb #09fec6c4
-register_config('cls/shapes_shufflenet_v1_g3_x1_0', {
-    'data': {'image_size': 96, 'num_train': 4000, 'num_val': 500, 'batch_size': 64},
-    'model': {'name': 'shufflenet_v1_g3_x1_0', 'kwargs': {}},
-    'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 0.05, 'epochs': 12, 'warmup_iters': 50},
-    'train': {'log_every': 20}})

@@ -14,9 +14,6 @@ from ..core import register_model
 from .backbone import Backbone, FeatureInfo
 from .shufflenetv1 import channel_shuffle
 
-from ..train.config import register_config
-
-
 # %% ../../nbs/45_models.shufflenetv2.ipynb #10672cf9
 class InvertedResidual(nn.Module):
     """The ShuffleNet v2 unit, with torchvision's parameter names. Stride 1: split the channels in halves, keep the
@@ -109,10 +106,3 @@ def shufflenet_v2_x1_5(*, num_classes: int = 1000, in_chans: int = 3) -> Shuffle
 def shufflenet_v2_x2_0(*, num_classes: int = 1000, in_chans: int = 3) -> ShuffleNetV2:
     "ShuffleNet v2 2x (591 MFLOPs)."
     return ShuffleNetV2([4, 8, 4], _V2_CHANNELS['2_0'], num_classes=num_classes, in_chans=in_chans)
-
-# %% ../../nbs/45_models.shufflenetv2.ipynb #f3d62314
-register_config('cls/shapes_shufflenet_v2_x1_0', {
-    'data': {'image_size': 96, 'num_train': 12000, 'num_val': 500, 'batch_size': 64},
-    'model': {'name': 'shufflenet_v2_x1_0', 'kwargs': {}},
-    'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 0.05, 'epochs': 4, 'warmup_iters': 50},
-    'train': {'log_every': 20}})

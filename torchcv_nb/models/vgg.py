@@ -14,9 +14,6 @@ from torch import Tensor, nn
 from ..core import register_model
 from .backbone import Backbone, FeatureInfo
 
-from ..train.config import register_config
-
-
 # %% ../../nbs/41_models.vgg.ipynb #9724309a
 VGG_CFGS: dict[str, list[int | str]] = {
     'A': [64, 'M', 128, 'M', 256, 256, 'M', 512, 512, 'M', 512, 512, 'M'],
@@ -173,10 +170,3 @@ def vgg19_bn(*, num_classes: int = 1000, in_chans: int = 3, width_mult: float = 
              dropout: float = 0.5) -> VGG:
     "VGG-19 (configuration E) with batch norm after each conv."
     return _vgg('E', True, num_classes, in_chans, width_mult, head, dropout)
-
-# %% ../../nbs/41_models.vgg.ipynb #02728905
-register_config('cls/shapes_vgg11_bn', {
-    'data': {'image_size': 64, 'num_train': 4000, 'num_val': 500, 'batch_size': 64},
-    'model': {'name': 'vgg11_bn', 'kwargs': {'width_mult': 0.25, 'head': 'pool'}},
-    'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 0.05, 'epochs': 8, 'warmup_iters': 50},
-    'train': {'log_every': 20}})

@@ -271,7 +271,7 @@ def test(run_dir: str | Path, images: str | Path, *, out: str | Path | None = No
 # %% ../../nbs/38_train.runner.ipynb #7bf1eb37
 def run_command(args) -> dict | list:
     "Run a parsed `train | resume | val | test | list-configs` command (the CLI's entry into this module)."
-    import torchcv_nb.models  # noqa: F401  registers every model and its presets
+    import torchcv_nb.configs  # noqa: F401  registers every model and preset
     from torchcv_nb.train.distributed import cleanup_distributed, init_distributed
     if args.command == 'list-configs':
         names = list_configs(args.pattern)
