@@ -8,6 +8,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # Notebook test flags to turn on (settings.ini tst_flags: slow cuda cuda_build). Empty = the fast tier.
 FLAGS  ?=
+# Notebooks run in parallel, one per worker process (pytest-xdist); each worker's torch gets NB_THREADS threads so
+# that JOBS x NB_THREADS matches the cores. JOBS=1 runs them one after the other with every core each.
+JOBS       ?= $(shell nproc)
+NB_THREADS ?= $(shell echo $$(( $$(nproc) / $(JOBS) > 0 ? $$(nproc) / $(JOBS) : 1 )))
 # Where the quickstart demo writes its executed notebook, figures and HTML.
 DEMO_OUT ?= runs/quickstart
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -67,7 +71,8 @@ check-sync: venv
 	fi; echo "check-sync: notebooks and library are in sync"
 
 test-nbs: venv
-	$(BIN)/python -m pytest --flags "$(FLAGS)"
+	$(BIN)/python tests/prebuild.py --flags "$(FLAGS)"
+	OMP_NUM_THREADS=$(NB_THREADS) $(BIN)/python -m pytest --flags "$(FLAGS)" $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist worksteal)
 
 docs: venv
 	$(BIN)/python docs/build.py

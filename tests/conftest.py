@@ -21,8 +21,24 @@ _times = {}
 
 @pytest.fixture
 def record_time(request):
-    "Call with the seconds a notebook took; the terminal summary lists them all."
-    return lambda secs, ok: _times.__setitem__(request.node.callspec.id, (secs, ok))
+    """Call with the seconds a notebook took; the terminal summary lists them all. The time travels in the test's
+    report, so it reaches the summary also when pytest-xdist runs the notebooks in worker processes."""
+    return lambda secs, ok: request.node.user_properties.append(('notebook_time', (secs, ok)))
+
+def pytest_runtest_logreport(report):
+    if report.when != 'call': return
+    for key, value in report.user_properties:
+        if key == 'notebook_time': _times[report.nodeid.split('[', 1)[-1].rstrip(']')] = tuple(value)
+
+def pytest_collection_modifyitems(config, items):
+    "Start the notebooks known to be slow first, so parallel workers finish together (see `SLOW_FIRST`)."
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda it: rank.get(getattr(getattr(it, 'callspec', None), 'id', None), len(rank)))
+
+# The longest notebooks in the full tier (training cells, C++ builds), longest first; the rest keep their order.
+SLOW_FIRST = ['91_tutorial.digits.ipynb', '44_models.shufflenetv1.ipynb', '45_models.shufflenetv2.ipynb',
+              '46_models.dfnet.ipynb', '43_models.densenet.ipynb', '41_models.vgg.ipynb', '42_models.resnet.ipynb',
+              '23_ops.roi.ipynb', '22_ops.nms.ipynb', '21_ops.extension.ipynb', '24_ops.deform_conv.ipynb']
 
 def pytest_terminal_summary(terminalreporter):
     if not _times: return
@@ -31,4 +47,4 @@ def pytest_terminal_summary(terminalreporter):
     tr.write_sep('=', f'notebook times, flags: {flags}')
     for name, (secs, ok) in sorted(_times.items(), key=lambda kv: -kv[1][0]):
         tr.write_line(f'{secs:8.1f} s  {"ok  " if ok else "FAIL"}  {name}')
-    tr.write_line(f'{sum(s for s, _ in _times.values()):8.1f} s  total')
+    tr.write_line(f'{sum(s for s, _ in _times.values()):8.1f} s  total (notebook seconds, summed over workers)')

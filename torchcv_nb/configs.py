@@ -7,7 +7,11 @@ __all__ = []
 
 # %% ../nbs/39a_configs.ipynb #b45b13f2
 from . import models  # noqa: F401  every preset names a registered model
+from .runner import TASKS  # noqa: F401  the runner imports every task, which registers its config schema
 from .train.config import get_config, list_configs, register_config
+
+# %% ../nbs/39a_configs.ipynb #f7fc661c
+register_config('cls/shapes', {'task': 'classification', 'data': {'dataset': 'shapes'}});
 
 # %% ../nbs/41_models.vgg.ipynb #02728905
 register_config('cls/shapes_vgg11_bn', {

@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['Target', 'PER_IMAGE_KEYS', 'check_sample', 'per_object_keys', 'select_objects', 'hflip', 'crop', 'pad',
            'resize_output_size', 'resize', 'Transform', 'RandomTransform', 'Compose', 'RandomHorizontalFlip', 'Pad',
-           'PadToDivisible', 'RandomCrop', 'batch_images', 'Resize', 'RandomResizedCrop', 'RandomZoomOut',
-           'RandomIoUCrop', 'SanitizeBoundingBoxes', 'adjust_brightness', 'adjust_contrast', 'adjust_saturation',
-           'to_dtype', 'adjust_hue', 'permute_channels', 'ColorJitter', 'RandomPhotometricDistort', 'ToDtype',
-           'Normalize', 'TransformExplorer', 'transform_explorer']
+           'PadToDivisible', 'RandomCrop', 'Resize', 'RandomResizedCrop', 'RandomZoomOut', 'RandomIoUCrop',
+           'SanitizeBoundingBoxes', 'adjust_brightness', 'adjust_contrast', 'adjust_saturation', 'to_dtype',
+           'adjust_hue', 'permute_channels', 'ColorJitter', 'RandomPhotometricDistort', 'ToDtype', 'Normalize',
+           'TransformExplorer', 'transform_explorer']
 
 # %% ../nbs/13_transforms.ipynb #9695505d
 import io
@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from torch import Tensor
 
 from .plotting import show_sample
-from .data.shapes import IGNORE_INDEX, PERSON_FLIP_INDEX, SHAPE_CLASSES
+from .data.shapes import IGNORE_INDEX
 from .ops.boxes import clip_boxes_to_image
 
 # %% ../nbs/13_transforms.ipynb #3a04a2ce
@@ -161,30 +161,29 @@ def _move_keypoints(kp: Tensor, size: tuple[int, int], sx: float = 1.0, dx: floa
     return out
 
 # %% ../nbs/13_transforms.ipynb #51a05e4b
-def _flip_index(k: int, flip_index: Sequence[int] | None, where: str = 'hflip') -> list[int]:
-    "The validated flip index for K keypoints: `flip_index`, or Shapes' `PERSON_FLIP_INDEX` when K matches it."
-    if flip_index is None:
-        if k != len(PERSON_FLIP_INDEX):
-            raise ValueError(f"{where}: the keypoints have K={k} per object and no flip_index was given; the default, "
-                             f"Shapes' PERSON_FLIP_INDEX, is for K={len(PERSON_FLIP_INDEX)}. Pass flip_index=[...] (to hflip, "
-                             f"RandomHorizontalFlip or transform_explorer), the joint each joint becomes in the mirror "
-                             f"image (e.g. COCO's 17-point index), or "
-                             f"flip_index=range(K) if no joint has a left/right twin.")
-        return list(PERSON_FLIP_INDEX)
-    idx = _check_flip_index(flip_index, where)
-    if len(idx) != k:
-        raise ValueError(f"{where}: flip_index has {len(idx)} entries but the keypoints have K={k} per object: "
-                         f"pass one entry per keypoint.")
-    return idx
-
-def _check_flip_index(flip_index: Sequence[int], where: str) -> list[int]:
+def _check_twins(flip_index: Sequence[int], where: str) -> list[int]:
+    "`flip_index` as a list, checked to pair each keypoint with its mirror twin (an involution of 0..K-1)."
     idx = [int(i) for i in flip_index]
     if sorted(idx) != list(range(len(idx))) or any(idx[idx[j]] != j for j in range(len(idx))):
         raise ValueError(f"{where}: flip_index={idx} must pair each keypoint with its mirror twin: a permutation of "
                          f"0..K-1 with flip_index[flip_index[j]] == j (e.g. (0, 2, 1) swaps keypoints 1 and 2).")
     return idx
 
-def _hflip(image: Tensor, t: Target, flip_index: Sequence[int] | None = None) -> tuple[Tensor, Target]:
+def _flip_index_for_keypoints(k: int, flip_index: Sequence[int] | None, where: str = 'hflip') -> list[int]:
+    "The checked flip index for keypoints with K per object; required: there is no default order."
+    if flip_index is None:
+        raise ValueError(f"{where}: the target has keypoints (K={k} per object) but no flip_index was given. Which "
+                         f"keypoint becomes which in the mirror image depends on the data, so it must come from the "
+                         f"data: pass flip_index=... (e.g. flip_index_from_names(keypoint_names) from "
+                         f"torchcv_nb.data.datasets, or a CocoDataset's .flip_index), or flip_index=range(K) if no "
+                         f"keypoint has a left/right twin.")
+    idx = _check_twins(flip_index, where)
+    if len(idx) != k:
+        raise ValueError(f"{where}: flip_index has {len(idx)} entries but the keypoints have K={k} per object: "
+                         f"pass one entry per keypoint.")
+    return idx
+
+def _hflip(image: Tensor, t: Target, flip_index: Sequence[int] | None = None, where: str = 'hflip') -> tuple[Tensor, Target]:
     W = image.shape[-1]
     out = dict(t)
     if 'boxes' in t: out['boxes'] = _move_xy(t['boxes'][:, [2, 1, 0, 3]], sx=-1, dx=W)
@@ -192,15 +191,15 @@ def _hflip(image: Tensor, t: Target, flip_index: Sequence[int] | None = None) ->
     if 'semantic' in t: out['semantic'] = t['semantic'].flip(-1)
     if 'keypoints' in t:
         kp = t['keypoints']
-        idx = _flip_index(kp.shape[1], flip_index)
+        idx = _flip_index_for_keypoints(kp.shape[1], flip_index, where)
         out['keypoints'] = _move_keypoints(kp[:, idx], image.shape[-2:], sx=-1, dx=W, hide=False)   # [0, W] maps to itself
     return image.flip(-1), out
 
 def hflip(image: Tensor, target: Target | None = None, *,
           flip_index: Sequence[int] | None = None) -> tuple[Tensor, Target | None]:
     """Mirror `image (Tensor[C, H, W])` left to right with its target: boxes, masks, label map, and keypoints, whose
-    x becomes W - x and whose left/right twins swap by `flip_index` (default: Shapes' `PERSON_FLIP_INDEX`, when K
-    matches it; an error otherwise). Returns (image, target)."""
+    x becomes W - x and whose left/right twins swap by `flip_index` (entry j: the keypoint that j becomes; required
+    when the target has keypoints, e.g. `flip_index_from_names(keypoint_names)`). Returns (image, target)."""
     t = check_sample(image, target, where='hflip')
     image, t = _hflip(image, t, flip_index)
     return image, None if target is None else t
@@ -438,16 +437,17 @@ class Compose(Transform):
 
 # %% ../nbs/13_transforms.ipynb #fc2f67b2
 class RandomHorizontalFlip(RandomTransform):
-    "Mirror the sample left to right (see `hflip`) with probability `p`; keypoints swap twins by `flip_index`."
+    """Mirror the sample left to right (see `hflip`) with probability `p`; keypoints swap twins by `flip_index`
+    (required for targets with keypoints, e.g. `flip_index_from_names(keypoint_names)`)."""
     def __init__(self, *, p: float = 0.5, flip_index: Sequence[int] | None = None,
                  generator: torch.Generator | None = None):
         super().__init__(generator=generator)
         self.p = _check_p(p, 'RandomHorizontalFlip')
-        self.flip_index = None if flip_index is None else _check_flip_index(flip_index, 'RandomHorizontalFlip')
+        self.flip_index = None if flip_index is None else _check_twins(flip_index, 'RandomHorizontalFlip')
     def make_params(self, image: Tensor, target: Target) -> dict:
         return {'flip': bool(self._rand(1) < self.p)}
     def apply(self, image: Tensor, target: Target, params: dict) -> tuple[Tensor, Target]:
-        return _hflip(image, target, self.flip_index) if params['flip'] else (image, target)
+        return _hflip(image, target, self.flip_index, 'RandomHorizontalFlip') if params['flip'] else (image, target)
 
 class Pad(Transform):
     "Pad by `padding` (int, or 1, 2 or 4 ints: left, top, right, bottom) with `fill`; see `pad`."
@@ -501,22 +501,6 @@ class RandomCrop(RandomTransform):
         if any(params['padding']):
             image, target = _pad(image, target, params['padding'], _check_fill(self.fill, image.shape[-3], 'RandomCrop'))
         return _crop(image, target, params['top'], params['left'], params['height'], params['width'])
-
-# %% ../nbs/13_transforms.ipynb #5488ea54
-def batch_images(images: Sequence[Tensor], *, stride: int = 1, fill: float = 0) -> Tensor:
-    """Stack images `Tensor[C, H_i, W_i]` into `Tensor[B, C, H, W]`, each at the top left, padded with `fill`; H and
-    W are the largest sides rounded up to a multiple of `stride`."""
-    if not len(images): raise ValueError('batch_images: got no images.')
-    for i, im in enumerate(images):
-        check_sample(im, where=f'batch_images (image {i})')
-        if im.shape[0] != images[0].shape[0] or im.dtype != images[0].dtype or im.device != images[0].device:
-            raise ValueError(f"batch_images: image {i} is {im.shape[0]}-channel {im.dtype} on {im.device} but image 0 is "
-                             f"{images[0].shape[0]}-channel {images[0].dtype} on {images[0].device}: convert them alike.")
-    H = -(-max(im.shape[-2] for im in images) // stride) * stride
-    W = -(-max(im.shape[-1] for im in images) // stride) * stride
-    out = images[0].new_full((len(images), images[0].shape[0], H, W), fill)
-    for o, im in zip(out, images): o[:, :im.shape[-2], :im.shape[-1]] = im
-    return out
 
 # %% ../nbs/13_transforms.ipynb #27c106ab
 class Resize(Transform):
@@ -880,10 +864,12 @@ class TransformExplorer:
     """Sliders over a sample: crop (side fraction, x, y), scale, flip, brightness, contrast, saturation, hue; the
     transformed sample is redrawn on every change. `controls` holds the widgets, `result` the latest (image, target)."""
     def __init__(self, image: Tensor, target: Target | None = None, *, skeleton: Sequence[tuple[int, int]] | None = None,
-                 flip_index: Sequence[int] | None = None, class_names: Sequence[str] | None = SHAPE_CLASSES,
+                 flip_index: Sequence[int] | None = None, class_names: Sequence[str] | None = None,
                  figsize: tuple[float, float] = (3.2, 3.2), dpi: int = 72):
         import ipywidgets as widgets
         self.image, self.target = image, check_sample(image, target, where='transform_explorer')
+        if 'keypoints' in self.target:   # the flip box must work: fail now, not on the first click
+            _flip_index_for_keypoints(self.target['keypoints'].shape[1], flip_index, 'transform_explorer')
         self.skeleton, self.flip_index, self.class_names, self.figsize, self.dpi = skeleton, flip_index, class_names, figsize, dpi
         def slider(description, lo, hi, step, value):
             return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
@@ -912,7 +898,7 @@ class TransformExplorer:
         h, w = max(1, round(crop * H)), max(1, round(crop * W))
         image, t = _crop(image, t, round(crop_y * (H - h)), round(crop_x * (W - w)), h, w)
         image, t = _resize(image, t, (max(1, round(h * scale)), max(1, round(w * scale))))
-        if flip: image, t = _hflip(image, t, self.flip_index)
+        if flip: image, t = _hflip(image, t, self.flip_index, 'transform_explorer')
         image = _photometric(image, *(None if f == same else f for f, same in
                                       ((brightness, 1.0), (contrast, 1.0), (saturation, 1.0), (hue, 0.0))))
         return SanitizeBoundingBoxes().apply(image, t, {})
@@ -931,8 +917,9 @@ class TransformExplorer:
     def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
 
 def transform_explorer(image: Tensor, target: Target | None = None, *, skeleton: Sequence[tuple[int, int]] | None = None,
-                       flip_index: Sequence[int] | None = None, class_names: Sequence[str] | None = SHAPE_CLASSES,
+                       flip_index: Sequence[int] | None = None, class_names: Sequence[str] | None = None,
                        figsize: tuple[float, float] = (3.2, 3.2)) -> TransformExplorer:
     """An interactive explorer of `image (Tensor[3, H, W])` and its `target` under crop, scale, flip and colour
-    sliders (needs ipywidgets); `skeleton` joins keypoints, `flip_index` as in `hflip`."""
+    sliders (needs ipywidgets); `skeleton` joins keypoints, `flip_index` as in `hflip` (required with keypoints),
+    `class_names` label the boxes."""
     return TransformExplorer(image, target, skeleton=skeleton, flip_index=flip_index, class_names=class_names, figsize=figsize)

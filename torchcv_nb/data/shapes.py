@@ -4,9 +4,10 @@
 
 # %% auto #0
 __all__ = ['SHAPE_CLASSES', 'PERSON_ID', 'SHAPE_PALETTE', 'IGNORE_INDEX', 'PERSON_KEYPOINTS', 'PERSON_SKELETON',
-           'PERSON_FLIP_INDEX', 'CYCLEGAN_STYLES', 'ShapesConfig', 'shape_polygon', 'person_pose', 'person_polygons',
-           'render_background', 'Scene', 'render_scene', 'generate_scenes', 'colorize_semantic', 'edge_map',
-           'render_single', 'generate_single', 'pix2pix_pair', 'generate_pix2pix', 'generate_cyclegan']
+           'PERSON_FLIP_INDEX', 'PERSON_OKS_SIGMAS', 'PERSON_HEAD_RATIO', 'CYCLEGAN_STYLES', 'ShapesConfig',
+           'shape_polygon', 'person_pose', 'person_polygons', 'render_background', 'Scene', 'render_scene',
+           'generate_scenes', 'colorize_semantic', 'edge_map', 'render_single', 'generate_single', 'pix2pix_pair',
+           'generate_pix2pix', 'generate_cyclegan']
 
 # %% ../../nbs/10_data.shapes.ipynb #09e9b063
 import colorsys
@@ -35,6 +36,9 @@ PERSON_KEYPOINTS = ('head', 'neck', 'left_shoulder', 'right_shoulder', 'left_elb
 PERSON_SKELETON = ((0, 1), (1, 2), (2, 4), (4, 6), (1, 3), (3, 5), (5, 7), (1, 8), (1, 9), (8, 9),
                    (8, 10), (10, 12), (9, 11), (11, 13))
 PERSON_FLIP_INDEX = (0, 1, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12)
+
+# %% ../../nbs/10_data.shapes.ipynb #a20ebfe3
+PERSON_OKS_SIGMAS = (.035, .079, .079, .079, .072, .072, .062, .062, .107, .107, .087, .087, .089, .089)
 
 # %% ../../nbs/10_data.shapes.ipynb #c955b99e
 _BACKGROUNDS = ('plain', 'gradient', 'textured')
@@ -166,6 +170,9 @@ def person_polygons(joints: np.ndarray, height: float) -> list[np.ndarray]:
     polys += [_capsule(joints[a], joints[b], w) for a, b in PERSON_SKELETON]
     polys += [_ngon(*j, w / 2 + 0.2, 8) for j in joints[1:]]
     return polys
+
+# %% ../../nbs/10_data.shapes.ipynb #ebb61418
+PERSON_HEAD_RATIO = 0.085 / 0.13   # head-disc radius / head-neck distance, as person_pose and person_polygons draw them
 
 # %% ../../nbs/10_data.shapes.ipynb #64e759d8
 _GRID_CACHE = {}

@@ -9,12 +9,12 @@ __all__ = []
 from .classification import accuracy, confusion_matrix, ConfusionMatrix, normalize_confusion, plot_confusion_matrix
 from .segmentation import segmentation_scores
 from .detection import (voc_ap, voc_evaluate, coco_evaluate, coco_match, coco_accumulate, coco_summarize,
-                                          pycocotools_evaluate, BBOX_STATS, KEYPOINT_STATS, COCO_PERSON_SIGMAS, SHAPES_PERSON_SIGMAS)
-from .pose import pck, oks, bbox_size, head_size, torso_size
+                                          pycocotools_evaluate, BBOX_STATS, KEYPOINT_STATS)
+from .pose import pck, oks, bbox_size, head_size, torso_size, COCO_PERSON_SIGMAS
 from .translation import l1, psnr, ssim
 
 # %% ../../nbs/35_metrics.ipynb #65ae78a1
 __all__ = ['accuracy', 'confusion_matrix', 'ConfusionMatrix', 'normalize_confusion', 'plot_confusion_matrix',
            'segmentation_scores', 'voc_ap', 'voc_evaluate', 'coco_evaluate', 'coco_match', 'coco_accumulate',
-           'coco_summarize', 'pycocotools_evaluate', 'BBOX_STATS', 'KEYPOINT_STATS', 'COCO_PERSON_SIGMAS',
-           'SHAPES_PERSON_SIGMAS', 'pck', 'oks', 'bbox_size', 'head_size', 'torso_size', 'l1', 'psnr', 'ssim']
+           'coco_summarize', 'pycocotools_evaluate', 'BBOX_STATS', 'KEYPOINT_STATS', 'COCO_PERSON_SIGMAS', 'pck', 'oks',
+           'bbox_size', 'head_size', 'torso_size', 'l1', 'psnr', 'ssim']

@@ -6,10 +6,11 @@
 __all__ = []
 
 # %% ../../nbs/49_models.ipynb #f46876c3
-from ..core import MODELS, create_model, list_models, register_model
-from .backbone import Backbone, FeatureInfo, check_backbone, count_macs, count_params
+from ..core import MODELS, create_model, list_models, model_info, register_model
+from .backbone import (Backbone, FeatureExtractor, FeatureInfo, check_backbone, count_macs, count_params,
+                                        get_norm_layer)
 from . import vgg, resnet, densenet, shufflenetv1, shufflenetv2, dfnet  # noqa: F401  (registers them)
 
 # %% ../../nbs/49_models.ipynb #aa9b68f5
-__all__ = ['MODELS', 'create_model', 'list_models', 'register_model', 'Backbone', 'FeatureInfo', 'check_backbone',
-           'count_macs', 'count_params']
+__all__ = ['MODELS', 'create_model', 'list_models', 'model_info', 'register_model', 'Backbone', 'FeatureExtractor',
+           'FeatureInfo', 'check_backbone', 'count_macs', 'count_params', 'get_norm_layer']

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from torch import Tensor, nn
 
-from ..core import register_model
-from .backbone import Backbone, FeatureInfo
+from ..core import IMAGENET_CLS, register_model
+from .backbone import Backbone, FeatureInfo, apply_norm_layer
 
 # %% ../../nbs/43_models.densenet.ipynb #78725399
 @contextmanager
@@ -111,10 +111,14 @@ def _check_config(growth_rate, block_config, num_init_features, bn_size, compres
 class DenseNet(Backbone):
     """DenseNet-BC with torchvision's parameter names: `Tensor[B, in_chans, H, W]` -> logits
     `Tensor[B, num_classes]`. Stages (`feature_info`): each dense block's output but the last (strides 4, 8, 16 for
-    four blocks), then the final BN-ReLU (stride 32). `num_init_features=None` means `2 * growth_rate`."""
+    four blocks), then the final BN-ReLU (stride 32). `num_init_features=None` means `2 * growth_rate`;
+    `norm_layer='frozen_bn'` freezes every batch norm."""
+    body = ('features',)
+
     def __init__(self, *, growth_rate: int = 32, block_config: Sequence[int] = (6, 12, 24, 16),
                  num_init_features: int | None = None, bn_size: int = 4, compression: float = 0.5,
-                 drop_rate: float = 0.0, num_classes: int = 1000, in_chans: int = 3, memory_efficient: bool = False):
+                 drop_rate: float = 0.0, num_classes: int = 1000, in_chans: int = 3, memory_efficient: bool = False,
+                 norm_layer: str | None = None):
         super().__init__()
         _check_config(growth_rate, block_config, num_init_features, bn_size, compression, drop_rate, num_classes, in_chans)
         c = num_init_features or 2 * growth_rate
@@ -141,6 +145,7 @@ class DenseNet(Backbone):
         for m in self.modules():   # torchvision's initialisation
             if isinstance(m, nn.Conv2d): nn.init.kaiming_normal_(m.weight)
             elif isinstance(m, nn.BatchNorm2d): nn.init.ones_(m.weight); nn.init.zeros_(m.bias)
+        apply_norm_layer(self, norm_layer)
 
     def forward_features(self, x: Tensor) -> Tensor:
         "`Tensor[B, in_chans, H, W]` -> `Tensor[B, num_features, H/32, W/32]`, after the final BN and ReLU."
@@ -158,38 +163,42 @@ class DenseNet(Backbone):
         if num_classes: nn.init.zeros_(self.classifier.bias)
 
 # %% ../../nbs/43_models.densenet.ipynb #c25ff6ef
-@register_model
+@register_model(torchvision='densenet121', **IMAGENET_CLS)
 def densenet121(*, num_classes: int = 1000, growth_rate: int = 32, block_config: Sequence[int] = (6, 12, 24, 16),
                 num_init_features: int | None = None, bn_size: int = 4, compression: float = 0.5,
-                drop_rate: float = 0.0, memory_efficient: bool = False, in_chans: int = 3) -> DenseNet:
+                drop_rate: float = 0.0, memory_efficient: bool = False, in_chans: int = 3,
+                norm_layer: str | None = None) -> DenseNet:
     "DenseNet-121: k = 32, blocks (6, 12, 24, 16); 8.0M parameters, 2.83 GMACs at 224 px."
     return DenseNet(growth_rate=growth_rate, block_config=block_config, num_init_features=num_init_features,
                     bn_size=bn_size, compression=compression, drop_rate=drop_rate, num_classes=num_classes,
-                    in_chans=in_chans, memory_efficient=memory_efficient)
+                    in_chans=in_chans, memory_efficient=memory_efficient, norm_layer=norm_layer)
 
-@register_model
+@register_model(torchvision='densenet161', **IMAGENET_CLS)
 def densenet161(*, num_classes: int = 1000, growth_rate: int = 48, block_config: Sequence[int] = (6, 12, 36, 24),
                 num_init_features: int | None = None, bn_size: int = 4, compression: float = 0.5,
-                drop_rate: float = 0.0, memory_efficient: bool = False, in_chans: int = 3) -> DenseNet:
+                drop_rate: float = 0.0, memory_efficient: bool = False, in_chans: int = 3,
+                norm_layer: str | None = None) -> DenseNet:
     "DenseNet-161: k = 48, blocks (6, 12, 36, 24); 28.7M parameters, 7.73 GMACs at 224 px."
     return DenseNet(growth_rate=growth_rate, block_config=block_config, num_init_features=num_init_features,
                     bn_size=bn_size, compression=compression, drop_rate=drop_rate, num_classes=num_classes,
-                    in_chans=in_chans, memory_efficient=memory_efficient)
+                    in_chans=in_chans, memory_efficient=memory_efficient, norm_layer=norm_layer)
 
-@register_model
+@register_model(torchvision='densenet169', **IMAGENET_CLS)
 def densenet169(*, num_classes: int = 1000, growth_rate: int = 32, block_config: Sequence[int] = (6, 12, 32, 32),
                 num_init_features: int | None = None, bn_size: int = 4, compression: float = 0.5,
-                drop_rate: float = 0.0, memory_efficient: bool = False, in_chans: int = 3) -> DenseNet:
+                drop_rate: float = 0.0, memory_efficient: bool = False, in_chans: int = 3,
+                norm_layer: str | None = None) -> DenseNet:
     "DenseNet-169: k = 32, blocks (6, 12, 32, 32); 14.1M parameters, 3.36 GMACs at 224 px."
     return DenseNet(growth_rate=growth_rate, block_config=block_config, num_init_features=num_init_features,
                     bn_size=bn_size, compression=compression, drop_rate=drop_rate, num_classes=num_classes,
-                    in_chans=in_chans, memory_efficient=memory_efficient)
+                    in_chans=in_chans, memory_efficient=memory_efficient, norm_layer=norm_layer)
 
-@register_model
+@register_model(torchvision='densenet201', **IMAGENET_CLS)
 def densenet201(*, num_classes: int = 1000, growth_rate: int = 32, block_config: Sequence[int] = (6, 12, 48, 32),
                 num_init_features: int | None = None, bn_size: int = 4, compression: float = 0.5,
-                drop_rate: float = 0.0, memory_efficient: bool = False, in_chans: int = 3) -> DenseNet:
+                drop_rate: float = 0.0, memory_efficient: bool = False, in_chans: int = 3,
+                norm_layer: str | None = None) -> DenseNet:
     "DenseNet-201: k = 32, blocks (6, 12, 48, 32); 20.0M parameters, 4.29 GMACs at 224 px."
     return DenseNet(growth_rate=growth_rate, block_config=block_config, num_init_features=num_init_features,
                     bn_size=bn_size, compression=compression, drop_rate=drop_rate, num_classes=num_classes,
-                    in_chans=in_chans, memory_efficient=memory_efficient)
+                    in_chans=in_chans, memory_efficient=memory_efficient, norm_layer=norm_layer)

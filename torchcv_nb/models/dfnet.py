@@ -13,8 +13,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from ..core import register_model
-from .backbone import Backbone, FeatureInfo
+from ..core import IMAGENET_CLS, register_model
+from .backbone import Backbone, FeatureInfo, apply_norm_layer
 from .resnet import BasicBlock, conv1x1
 
 # %% ../../nbs/46_models.dfnet.ipynb #52aa8971
@@ -63,9 +63,11 @@ def make_stage(inplanes: int, planes: int, blocks: int, stride: int = 1) -> nn.S
 class DFNet(Backbone):
     """DFNet (Li et al., "Partial Order Pruning", CVPR 2019) in TorchCV's layout: a stem of two 3x3 stride-2 convs
     (`stage1`), stages of ResNet basic blocks named after `stages`, global average pooling and a linear classifier.
-    `Tensor[B, in_chans, H, W]` -> logits `Tensor[B, num_classes]`; output stride 32 for the v1/v2 tables."""
+    `Tensor[B, in_chans, H, W]` -> logits `Tensor[B, num_classes]`; output stride 32 for the v1/v2 tables.
+    `norm_layer='frozen_bn'` freezes the batch norms."""
     def __init__(self, stages: Sequence[DFStage] = DFNET_V1, *, num_classes: int = 1000, width_mult: float = 1.0,
-                 in_chans: int = 3, stem_channels: tuple[int, int] = (32, 64)):
+                 in_chans: int = 3, stem_channels: tuple[int, int] = (32, 64),
+                 norm_layer: str | None = None):
         super().__init__()
         _check_args(stages, num_classes=num_classes, width_mult=width_mult, in_chans=in_chans)
         c1, c2 = (_scaled(c, width_mult) for c in stem_channels)
@@ -79,6 +81,7 @@ class DFNet(Backbone):
             inplanes, stride = planes, stride * st.stride
             outs.append((st.name, planes, stride))
         self.stage_names = [st.name for st in stages]
+        self.body = ('stage1', *self.stage_names)
         # one map per stride: the last module at each stride
         self.feature_info = [FeatureInfo(*o) for o, nxt in zip(outs, outs[1:] + [None]) if nxt is None or nxt[2] > o[2]]
         self.num_features = inplanes
@@ -86,6 +89,7 @@ class DFNet(Backbone):
             if isinstance(m, nn.Conv2d): nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
             elif isinstance(m, nn.BatchNorm2d): nn.init.ones_(m.weight); nn.init.zeros_(m.bias)
         self.reset_classifier(num_classes)
+        apply_norm_layer(self, norm_layer)
 
     def forward_features(self, x: Tensor) -> Tensor:
         "`Tensor[B, in_chans, H, W]` -> the last stage's map `Tensor[B, num_features, H/32, W/32]`."
@@ -112,12 +116,14 @@ def _check_args(stages, *, num_classes, width_mult, in_chans) -> None:
                              f"stem) and 'fc' (the classifier).")
 
 # %% ../../nbs/46_models.dfnet.ipynb #f6d1d2ec
-@register_model
-def dfnet_v1(*, num_classes: int = 1000, width_mult: float = 1.0, in_chans: int = 3) -> DFNet:
+@register_model(**IMAGENET_CLS)
+def dfnet_v1(*, num_classes: int = 1000, width_mult: float = 1.0, in_chans: int = 3,
+             norm_layer: str | None = None) -> DFNet:
     "DFNet v1 (DF1): 10 basic blocks, 0.75 GMACs and 8.5M parameters at 224 px (width 1)."
-    return DFNet(DFNET_V1, num_classes=num_classes, width_mult=width_mult, in_chans=in_chans)
+    return DFNet(DFNET_V1, num_classes=num_classes, width_mult=width_mult, in_chans=in_chans, norm_layer=norm_layer)
 
-@register_model
-def dfnet_v2(*, num_classes: int = 1000, width_mult: float = 1.0, in_chans: int = 3) -> DFNet:
+@register_model(**IMAGENET_CLS)
+def dfnet_v2(*, num_classes: int = 1000, width_mult: float = 1.0, in_chans: int = 3,
+             norm_layer: str | None = None) -> DFNet:
     "DFNet v2 (DF2): 20 basic blocks, 1.77 GMACs and 18.0M parameters at 224 px (width 1)."
-    return DFNet(DFNET_V2, num_classes=num_classes, width_mult=width_mult, in_chans=in_chans)
+    return DFNet(DFNET_V2, num_classes=num_classes, width_mult=width_mult, in_chans=in_chans, norm_layer=norm_layer)

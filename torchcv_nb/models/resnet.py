@@ -13,8 +13,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from ..core import register_model
-from .backbone import Backbone, FeatureInfo
+from ..core import IMAGENET_CLS, register_model
+from .backbone import Backbone, FeatureInfo, get_norm_layer
 
 # %% ../../nbs/42_models.resnet.ipynb #0b24a248
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1, dilation: int = 1) -> nn.Conv2d:
@@ -110,12 +110,15 @@ class ResNet(Backbone):
     7x7 stem convolution by three 3x3 ones with `stem_width`, `stem_width`, `2 * stem_width` channels (default
     `stem_width=width`). `replace_stride_with_dilation` (3 booleans for layer2..4) trades strides for dilation.
     `groups` and `width_per_group` as in torchvision (ResNeXt, wide ResNet).
+    `norm_layer`: 'bn' (default), 'frozen_bn' (detection) or a norm layer class, as torchvision's.
     `Tensor[B, in_chans, H, W]` -> logits `Tensor[B, num_classes]`."""
+    body = ('conv1', 'bn1', 'relu', 'maxpool', 'layer1', 'layer2', 'layer3', 'layer4')
+
     def __init__(self, block: type[BasicBlock] | type[Bottleneck], layers: Sequence[int], *, num_classes: int = 1000,
                  in_chans: int = 3, width: int = 64, zero_init_residual: bool = False, groups: int = 1,
                  width_per_group: int = 64, replace_stride_with_dilation: Sequence[bool] | None = None,
                  deep_stem: bool = False, stem_width: int | None = None,
-                 norm_layer: Callable[[int], nn.Module] | None = None) -> None:
+                 norm_layer: str | Callable[[int], nn.Module] | None = None) -> None:
         super().__init__()
         for k, v in [('width', width), ('in_chans', in_chans), ('stem_width', stem_width or 1)]:
             if not (isinstance(v, int) and v > 0):
@@ -123,7 +126,7 @@ class ResNet(Backbone):
         if len(layers) != 4 or any(int(n) < 1 for n in layers):
             raise ValueError(f"layers={list(layers)!r}: give 4 positive block counts, e.g. [2, 2, 2, 2] for ResNet-18.")
         dilate = _dilations(32, replace_stride_with_dilation)
-        norm_layer = norm_layer or nn.BatchNorm2d
+        norm_layer = get_norm_layer(norm_layer)
         self._norm_layer, self.groups, self.base_width, self.dilation = norm_layer, groups, width_per_group, 1
         if deep_stem:
             s = stem_width or width
@@ -198,68 +201,68 @@ def _resnet(block: type[BasicBlock] | type[Bottleneck], layers: list[int], kw: d
     kw['replace_stride_with_dilation'] = _dilations(kw.pop('output_stride'), kw['replace_stride_with_dilation'])
     return ResNet(block, layers, **kw)
 
-@register_model
+@register_model(torchvision='resnet18', **IMAGENET_CLS)
 def resnet18(*, num_classes: int = 1000, in_chans: int = 3, width: int = 64, zero_init_residual: bool = False,
              output_stride: int = 32, replace_stride_with_dilation: Sequence[bool] | None = None,
              deep_stem: bool = False, stem_width: int | None = None,
-             norm_layer: Callable[[int], nn.Module] | None = None) -> ResNet:
+             norm_layer: str | Callable[[int], nn.Module] | None = None) -> ResNet:
     "ResNet-18: basic blocks [2, 2, 2, 2]; 11.7M parameters and 1.8 GMACs at 224x224."
     return _resnet(BasicBlock, [2, 2, 2, 2], locals())
 
-@register_model
+@register_model(torchvision='resnet34', **IMAGENET_CLS)
 def resnet34(*, num_classes: int = 1000, in_chans: int = 3, width: int = 64, zero_init_residual: bool = False,
              output_stride: int = 32, replace_stride_with_dilation: Sequence[bool] | None = None,
              deep_stem: bool = False, stem_width: int | None = None,
-             norm_layer: Callable[[int], nn.Module] | None = None) -> ResNet:
+             norm_layer: str | Callable[[int], nn.Module] | None = None) -> ResNet:
     "ResNet-34: basic blocks [3, 4, 6, 3]; 21.8M parameters and 3.7 GMACs at 224x224."
     return _resnet(BasicBlock, [3, 4, 6, 3], locals())
 
-@register_model
+@register_model(torchvision='resnet50', **IMAGENET_CLS)
 def resnet50(*, num_classes: int = 1000, in_chans: int = 3, width: int = 64, zero_init_residual: bool = False,
              output_stride: int = 32, replace_stride_with_dilation: Sequence[bool] | None = None,
              deep_stem: bool = False, stem_width: int | None = None,
-             norm_layer: Callable[[int], nn.Module] | None = None) -> ResNet:
+             norm_layer: str | Callable[[int], nn.Module] | None = None) -> ResNet:
     "ResNet-50: bottleneck blocks [3, 4, 6, 3]; 25.6M parameters and 4.1 GMACs at 224x224."
     return _resnet(Bottleneck, [3, 4, 6, 3], locals())
 
-@register_model
+@register_model(torchvision='resnet101', **IMAGENET_CLS)
 def resnet101(*, num_classes: int = 1000, in_chans: int = 3, width: int = 64, zero_init_residual: bool = False,
               output_stride: int = 32, replace_stride_with_dilation: Sequence[bool] | None = None,
               deep_stem: bool = False, stem_width: int | None = None,
-              norm_layer: Callable[[int], nn.Module] | None = None) -> ResNet:
+              norm_layer: str | Callable[[int], nn.Module] | None = None) -> ResNet:
     "ResNet-101: bottleneck blocks [3, 4, 23, 3]; 44.5M parameters and 7.8 GMACs at 224x224."
     return _resnet(Bottleneck, [3, 4, 23, 3], locals())
 
-@register_model
+@register_model(torchvision='resnet152', **IMAGENET_CLS)
 def resnet152(*, num_classes: int = 1000, in_chans: int = 3, width: int = 64, zero_init_residual: bool = False,
               output_stride: int = 32, replace_stride_with_dilation: Sequence[bool] | None = None,
               deep_stem: bool = False, stem_width: int | None = None,
-              norm_layer: Callable[[int], nn.Module] | None = None) -> ResNet:
+              norm_layer: str | Callable[[int], nn.Module] | None = None) -> ResNet:
     "ResNet-152: bottleneck blocks [3, 8, 36, 3]; 60.2M parameters and 11.5 GMACs at 224x224."
     return _resnet(Bottleneck, [3, 8, 36, 3], locals())
 
 # %% ../../nbs/42_models.resnet.ipynb #554b57cb
-@register_model
+@register_model(**IMAGENET_CLS)
 def resnet18_deep(**kwargs: Any) -> ResNet:
     "ResNet-18 with the deep stem (3x3 convolutions, 3 -> 64 -> 64 -> 128); `kwargs` as in `resnet18`."
     return resnet18(deep_stem=True, **kwargs)
 
-@register_model
+@register_model(**IMAGENET_CLS)
 def resnet34_deep(**kwargs: Any) -> ResNet:
     "ResNet-34 with the deep stem; `kwargs` as in `resnet34`."
     return resnet34(deep_stem=True, **kwargs)
 
-@register_model
+@register_model(**IMAGENET_CLS)
 def resnet50_deep(**kwargs: Any) -> ResNet:
     "ResNet-50 with the deep stem (PSPNet's and TorchCV's `deepbase_resnet50`); `kwargs` as in `resnet50`."
     return resnet50(deep_stem=True, **kwargs)
 
-@register_model
+@register_model(**IMAGENET_CLS)
 def resnet101_deep(**kwargs: Any) -> ResNet:
     "ResNet-101 with the deep stem (PSPNet's and TorchCV's `deepbase_resnet101`); `kwargs` as in `resnet101`."
     return resnet101(deep_stem=True, **kwargs)
 
-@register_model
+@register_model(**IMAGENET_CLS)
 def resnet152_deep(**kwargs: Any) -> ResNet:
     "ResNet-152 with the deep stem; `kwargs` as in `resnet152`."
     return resnet152(deep_stem=True, **kwargs)

@@ -9,8 +9,8 @@ __all__ = ['channel_shuffle', 'ShuffleV1Unit', 'shufflenet_v1_channels', 'Shuffl
 import torch
 from torch import Tensor, nn
 
-from ..core import register_model
-from .backbone import Backbone, FeatureInfo
+from ..core import IMAGENET_CLS, register_model
+from .backbone import Backbone, FeatureInfo, apply_norm_layer
 
 # %% ../../nbs/44_models.shufflenetv1.ipynb #72a56e0a
 def channel_shuffle(x: Tensor, groups: int) -> Tensor:
@@ -84,9 +84,13 @@ class ShuffleNetV1(Backbone):
     """ShuffleNet v1 (Zhang et al., 2017): stem (3x3 conv s2, BN, ReLU; 3x3 max pool s2), three stages of
     `ShuffleV1Unit`s (`stage_repeats`, the first of each with stride 2), global average pooling, a linear classifier.
     `groups` in (1, 2, 3, 4, 8); `width_mult` scales the channels (see `shufflenet_v1_channels`); `stem_chs`
-    overrides the stem width. Maps `Tensor[B, in_chans, H, W]` to logits `Tensor[B, num_classes]`."""
+    overrides the stem width; `norm_layer='frozen_bn'` freezes the batch norms. Maps `Tensor[B, in_chans, H, W]` to
+    logits `Tensor[B, num_classes]`."""
+    body = ('conv1', 'maxpool', 'stage2', 'stage3', 'stage4')
+
     def __init__(self, *, groups: int = 3, width_mult: float = 1.0, num_classes: int = 1000, in_chans: int = 3,
-                 stage_repeats: tuple[int, int, int] = (4, 8, 4), stem_chs: int | None = None):
+                 stage_repeats: tuple[int, int, int] = (4, 8, 4), stem_chs: int | None = None,
+                 norm_layer: str | None = None):
         super().__init__()
         stem, chans = shufflenet_v1_channels(groups, width_mult=width_mult)
         if stem_chs is not None: stem = stem_chs
@@ -105,22 +109,24 @@ class ShuffleNetV1(Backbone):
         self.feature_info = [FeatureInfo('conv1', stem, 2), FeatureInfo('stage2', chans[0], 8),
                              FeatureInfo('stage3', chans[1], 16), FeatureInfo('stage4', chans[2], 32)]
         self.reset_classifier(num_classes)
+        apply_norm_layer(self, norm_layer)
 
     def forward_features(self, x: Tensor) -> Tensor:
         "The stage-4 map `Tensor[B, num_features, H / 32, W / 32]`."
         return self.stage4(self.stage3(self.stage2(self.maxpool(self.conv1(x)))))
 
 # %% ../../nbs/44_models.shufflenetv1.ipynb #0086d94d
-@register_model
+@register_model(**IMAGENET_CLS)
 def shufflenet_v1(*, groups: int = 3, width_mult: float = 1.0, num_classes: int = 1000, in_chans: int = 3,
-                  stage_repeats: tuple[int, int, int] = (4, 8, 4)) -> ShuffleNetV1:
+                  stage_repeats: tuple[int, int, int] = (4, 8, 4), norm_layer: str | None = None) -> ShuffleNetV1:
     "ShuffleNet v1 with any of the paper's group counts and any width."
     return ShuffleNetV1(groups=groups, width_mult=width_mult, num_classes=num_classes, in_chans=in_chans,
-                        stage_repeats=stage_repeats)
+                        stage_repeats=stage_repeats, norm_layer=norm_layer)
 
 def _v1_builder(groups: int, width_mult: float, name: str):
-    def builder(*, num_classes: int = 1000, in_chans: int = 3) -> ShuffleNetV1:
-        return ShuffleNetV1(groups=groups, width_mult=width_mult, num_classes=num_classes, in_chans=in_chans)
+    def builder(*, num_classes: int = 1000, in_chans: int = 3, norm_layer: str | None = None) -> ShuffleNetV1:
+        return ShuffleNetV1(groups=groups, width_mult=width_mult, num_classes=num_classes, in_chans=in_chans,
+                            norm_layer=norm_layer)
     builder.__name__ = builder.__qualname__ = name
     builder.__doc__ = f"ShuffleNet v1 {width_mult}x with {groups} group{'s' * (groups > 1)} (the paper's Table 1 and 2)."
     return builder
@@ -128,4 +134,4 @@ def _v1_builder(groups: int, width_mult: float, name: str):
 for _g in (1, 2, 3, 4, 8):
     for _w in (0.25, 0.5, 1.0, 1.5, 2.0):
         _name = f"shufflenet_v1_g{_g}_x{str(_w).replace('.', '_')}"
-        globals()[_name] = register_model(_v1_builder(_g, _w, _name), name=_name)
+        globals()[_name] = register_model(_v1_builder(_g, _w, _name), name=_name, **IMAGENET_CLS)

@@ -10,8 +10,8 @@ __all__ = ['InvertedResidual', 'ShuffleNetV2', 'shufflenet_v2', 'shufflenet_v2_x
 import torch
 from torch import Tensor, nn
 
-from ..core import register_model
-from .backbone import Backbone, FeatureInfo
+from ..core import IMAGENET_CLS, register_model
+from .backbone import Backbone, FeatureInfo, apply_norm_layer
 from .shufflenetv1 import channel_shuffle
 
 # %% ../../nbs/45_models.shufflenetv2.ipynb #10672cf9
@@ -50,9 +50,11 @@ class ShuffleNetV2(Backbone):
     """ShuffleNet v2 (Ma et al., 2018) with torchvision's module names (`conv1`, `maxpool`, `stage2`..`stage4`,
     `conv5`, `fc`), so torchvision state dicts load strictly. `stages_repeats`: units per stage (3 ints);
     `stages_out_channels`: widths of conv1, the three stages and conv5 (5 ints). Maps `Tensor[B, in_chans, H, W]`
-    to logits `Tensor[B, num_classes]`."""
+    to logits `Tensor[B, num_classes]`. `norm_layer='frozen_bn'` freezes the batch norms."""
+    body = ('conv1', 'maxpool', 'stage2', 'stage3', 'stage4', 'conv5')
+
     def __init__(self, stages_repeats: list[int], stages_out_channels: list[int], *, num_classes: int = 1000,
-                 in_chans: int = 3):
+                 in_chans: int = 3, norm_layer: str | None = None):
         super().__init__()
         if len(stages_repeats) != 3 or min(stages_repeats) < 1:
             raise ValueError(f"stages_repeats={stages_repeats!r} must be 3 positive ints, e.g. [4, 8, 4].")
@@ -71,6 +73,7 @@ class ShuffleNetV2(Backbone):
         self.feature_info = [FeatureInfo('conv1', stages_out_channels[0], 2), FeatureInfo('stage2', stages_out_channels[1], 8),
                              FeatureInfo('stage3', stages_out_channels[2], 16), FeatureInfo('conv5', c5, 32)]
         self.reset_classifier(num_classes)
+        apply_norm_layer(self, norm_layer)
 
     def forward_features(self, x: Tensor) -> Tensor:
         "The conv5 map `Tensor[B, num_features, H / 32, W / 32]`."
@@ -81,28 +84,28 @@ class ShuffleNetV2(Backbone):
 _V2_CHANNELS = {'0_5': [24, 48, 96, 192, 1024], '1_0': [24, 116, 232, 464, 1024],
                 '1_5': [24, 176, 352, 704, 1024], '2_0': [24, 244, 488, 976, 2048]}   # Table 5 of the paper
 
-@register_model
+@register_model(**IMAGENET_CLS)
 def shufflenet_v2(*, stages_out_channels: list[int] = (24, 116, 232, 464, 1024), stages_repeats: list[int] = (4, 8, 4),
-                  num_classes: int = 1000, in_chans: int = 3) -> ShuffleNetV2:
+                  num_classes: int = 1000, in_chans: int = 3, norm_layer: str | None = None) -> ShuffleNetV2:
     "ShuffleNet v2 with any widths (`stages_out_channels`: conv1, stage2, stage3, stage4, conv5) and depths."
-    return ShuffleNetV2(list(stages_repeats), list(stages_out_channels), num_classes=num_classes, in_chans=in_chans)
+    return ShuffleNetV2(list(stages_repeats), list(stages_out_channels), num_classes=num_classes, in_chans=in_chans, norm_layer=norm_layer)
 
-@register_model
-def shufflenet_v2_x0_5(*, num_classes: int = 1000, in_chans: int = 3) -> ShuffleNetV2:
+@register_model(torchvision='shufflenet_v2_x0_5', **IMAGENET_CLS)
+def shufflenet_v2_x0_5(*, num_classes: int = 1000, in_chans: int = 3, norm_layer: str | None = None) -> ShuffleNetV2:
     "ShuffleNet v2 0.5x (41 MFLOPs)."
-    return ShuffleNetV2([4, 8, 4], _V2_CHANNELS['0_5'], num_classes=num_classes, in_chans=in_chans)
+    return ShuffleNetV2([4, 8, 4], _V2_CHANNELS['0_5'], num_classes=num_classes, in_chans=in_chans, norm_layer=norm_layer)
 
-@register_model
-def shufflenet_v2_x1_0(*, num_classes: int = 1000, in_chans: int = 3) -> ShuffleNetV2:
+@register_model(torchvision='shufflenet_v2_x1_0', **IMAGENET_CLS)
+def shufflenet_v2_x1_0(*, num_classes: int = 1000, in_chans: int = 3, norm_layer: str | None = None) -> ShuffleNetV2:
     "ShuffleNet v2 1x (146 MFLOPs)."
-    return ShuffleNetV2([4, 8, 4], _V2_CHANNELS['1_0'], num_classes=num_classes, in_chans=in_chans)
+    return ShuffleNetV2([4, 8, 4], _V2_CHANNELS['1_0'], num_classes=num_classes, in_chans=in_chans, norm_layer=norm_layer)
 
-@register_model
-def shufflenet_v2_x1_5(*, num_classes: int = 1000, in_chans: int = 3) -> ShuffleNetV2:
+@register_model(torchvision='shufflenet_v2_x1_5', **IMAGENET_CLS)
+def shufflenet_v2_x1_5(*, num_classes: int = 1000, in_chans: int = 3, norm_layer: str | None = None) -> ShuffleNetV2:
     "ShuffleNet v2 1.5x (299 MFLOPs)."
-    return ShuffleNetV2([4, 8, 4], _V2_CHANNELS['1_5'], num_classes=num_classes, in_chans=in_chans)
+    return ShuffleNetV2([4, 8, 4], _V2_CHANNELS['1_5'], num_classes=num_classes, in_chans=in_chans, norm_layer=norm_layer)
 
-@register_model
-def shufflenet_v2_x2_0(*, num_classes: int = 1000, in_chans: int = 3) -> ShuffleNetV2:
+@register_model(torchvision='shufflenet_v2_x2_0', **IMAGENET_CLS)
+def shufflenet_v2_x2_0(*, num_classes: int = 1000, in_chans: int = 3, norm_layer: str | None = None) -> ShuffleNetV2:
     "ShuffleNet v2 2x (591 MFLOPs)."
-    return ShuffleNetV2([4, 8, 4], _V2_CHANNELS['2_0'], num_classes=num_classes, in_chans=in_chans)
+    return ShuffleNetV2([4, 8, 4], _V2_CHANNELS['2_0'], num_classes=num_classes, in_chans=in_chans, norm_layer=norm_layer)

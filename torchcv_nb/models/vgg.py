@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from ..core import register_model
-from .backbone import Backbone, FeatureInfo
+from ..core import IMAGENET_CLS, register_model
+from .backbone import Backbone, FeatureInfo, apply_norm_layer
 
 # %% ../../nbs/41_models.vgg.ipynb #9724309a
 VGG_CFGS: dict[str, list[int | str]] = {
@@ -60,10 +60,13 @@ def _init_linear(m: nn.Linear) -> nn.Linear:
 class VGG(Backbone):
     """VGG (Simonyan & Zisserman, 2014) with torchvision's parameter names: `features` (the body), `avgpool` and
     `classifier`. `cfg` is a key of `VGG_CFGS` ('A', 'B', 'D', 'E') or a list in that format. Maps
-    `Tensor[B, in_chans, H, W]` (H, W >= 32) to logits `Tensor[B, num_classes]`."""
+    `Tensor[B, in_chans, H, W]` (H, W >= 32) to logits `Tensor[B, num_classes]`. `norm_layer='frozen_bn'` freezes
+    the batch norms of the `_bn` variants."""
+    body = ('features',)
+
     def __init__(self, cfg: str | Sequence[int | str] = 'D', *, batch_norm: bool = False, num_classes: int = 1000,
                  in_chans: int = 3, width_mult: float = 1.0, head: str = 'mlp', dropout: float = 0.5,
-                 init_weights: bool = True):
+                 init_weights: bool = True, norm_layer: str | None = None):
         super().__init__()
         if isinstance(cfg, str) and cfg not in VGG_CFGS:
             raise ValueError(f"cfg={cfg!r} is not a VGG configuration: use one of {list(VGG_CFGS)} or a list like VGG_CFGS['D'].")
@@ -93,6 +96,7 @@ class VGG(Backbone):
                 elif isinstance(m, nn.BatchNorm2d): nn.init.ones_(m.weight); nn.init.zeros_(m.bias)
                 elif isinstance(m, nn.Linear): _init_linear(m)
         self.reset_classifier(num_classes)
+        apply_norm_layer(self, norm_layer)
 
     def forward_features(self, x: Tensor) -> Tensor:
         "The body: `Tensor[B, in_chans, H, W]` to the pool5 map `Tensor[B, C, H/32, W/32]`."
@@ -109,64 +113,56 @@ class VGG(Backbone):
         self.num_classes = num_classes
         self.classifier[-1] = _init_linear(nn.Linear(self.num_features, num_classes)) if num_classes else nn.Identity()
 
-    def set_features_only(self, out_indices: Sequence[int] | None = None) -> 'VGG':
-        """Features mode (see `Backbone.set_features_only`); also replaces the whole head by global average
-        pooling, dropping the unused fc6/fc7 weights. Returns `self`."""
-        super().set_features_only(out_indices)
-        self.avgpool, self.classifier = nn.AdaptiveAvgPool2d(1), nn.Sequential(nn.Identity())
-        self.num_features, self.head = self.feature_info[-1].channels, 'pool'
-        return self
-
 # %% ../../nbs/41_models.vgg.ipynb #d9e130f4
 def _vgg(cfg: str, batch_norm: bool, num_classes: int, in_chans: int, width_mult: float, head: str,
-         dropout: float) -> VGG:
+         dropout: float, norm_layer: str | None) -> VGG:
     return VGG(cfg, batch_norm=batch_norm, num_classes=num_classes, in_chans=in_chans, width_mult=width_mult,
-               head=head, dropout=dropout)
+               head=head, dropout=dropout, norm_layer=norm_layer)
 
-@register_model
+@register_model(torchvision='vgg11', **IMAGENET_CLS)
 def vgg11(*, num_classes: int = 1000, in_chans: int = 3, width_mult: float = 1.0, head: str = 'mlp',
-          dropout: float = 0.5) -> VGG:
+          dropout: float = 0.5, norm_layer: str | None = None) -> VGG:
     "VGG-11, configuration A: 8 convs + 3 FC layers."
-    return _vgg('A', False, num_classes, in_chans, width_mult, head, dropout)
+    return _vgg('A', False, num_classes, in_chans, width_mult, head, dropout, norm_layer)
 
-@register_model
+@register_model(torchvision='vgg11_bn', **IMAGENET_CLS)
 def vgg11_bn(*, num_classes: int = 1000, in_chans: int = 3, width_mult: float = 1.0, head: str = 'mlp',
-             dropout: float = 0.5) -> VGG:
+             dropout: float = 0.5, norm_layer: str | None = None) -> VGG:
     "VGG-11 (configuration A) with batch norm after each conv."
-    return _vgg('A', True, num_classes, in_chans, width_mult, head, dropout)
+    return _vgg('A', True, num_classes, in_chans, width_mult, head, dropout, norm_layer)
 
-@register_model
+@register_model(torchvision='vgg13', **IMAGENET_CLS)
 def vgg13(*, num_classes: int = 1000, in_chans: int = 3, width_mult: float = 1.0, head: str = 'mlp',
-          dropout: float = 0.5) -> VGG:
+          dropout: float = 0.5, norm_layer: str | None = None) -> VGG:
     "VGG-13, configuration B: 10 convs + 3 FC layers."
-    return _vgg('B', False, num_classes, in_chans, width_mult, head, dropout)
+    return _vgg('B', False, num_classes, in_chans, width_mult, head, dropout, norm_layer)
 
-@register_model
+@register_model(torchvision='vgg13_bn', **IMAGENET_CLS)
 def vgg13_bn(*, num_classes: int = 1000, in_chans: int = 3, width_mult: float = 1.0, head: str = 'mlp',
-             dropout: float = 0.5) -> VGG:
+             dropout: float = 0.5, norm_layer: str | None = None) -> VGG:
     "VGG-13 (configuration B) with batch norm after each conv."
-    return _vgg('B', True, num_classes, in_chans, width_mult, head, dropout)
+    return _vgg('B', True, num_classes, in_chans, width_mult, head, dropout, norm_layer)
 
-@register_model
+@register_model(torchvision='vgg16', **IMAGENET_CLS)
 def vgg16(*, num_classes: int = 1000, in_chans: int = 3, width_mult: float = 1.0, head: str = 'mlp',
-          dropout: float = 0.5) -> VGG:
+          dropout: float = 0.5, norm_layer: str | None = None) -> VGG:
     "VGG-16, configuration D: 13 convs + 3 FC layers."
-    return _vgg('D', False, num_classes, in_chans, width_mult, head, dropout)
+    return _vgg('D', False, num_classes, in_chans, width_mult, head, dropout, norm_layer)
 
-@register_model
+@register_model(torchvision='vgg16_bn', **IMAGENET_CLS)
 def vgg16_bn(*, num_classes: int = 1000, in_chans: int = 3, width_mult: float = 1.0, head: str = 'mlp',
-             dropout: float = 0.5) -> VGG:
+             dropout: float = 0.5, norm_layer: str | None = None) -> VGG:
     "VGG-16 (configuration D) with batch norm after each conv."
-    return _vgg('D', True, num_classes, in_chans, width_mult, head, dropout)
+    return _vgg('D', True, num_classes, in_chans, width_mult, head, dropout, norm_layer)
 
-@register_model
+@register_model(torchvision='vgg19', **IMAGENET_CLS)
 def vgg19(*, num_classes: int = 1000, in_chans: int = 3, width_mult: float = 1.0, head: str = 'mlp',
-          dropout: float = 0.5) -> VGG:
+          dropout: float = 0.5, norm_layer: str | None = None) -> VGG:
     "VGG-19, configuration E: 16 convs + 3 FC layers."
-    return _vgg('E', False, num_classes, in_chans, width_mult, head, dropout)
+    return _vgg('E', False, num_classes, in_chans, width_mult, head, dropout, norm_layer)
 
-@register_model
+@register_model(torchvision='vgg19_bn', **IMAGENET_CLS)
 def vgg19_bn(*, num_classes: int = 1000, in_chans: int = 3, width_mult: float = 1.0, head: str = 'mlp',
-             dropout: float = 0.5) -> VGG:
+             dropout: float = 0.5, norm_layer: str | None = None) -> VGG:
     "VGG-19 (configuration E) with batch norm after each conv."
-    return _vgg('E', True, num_classes, in_chans, width_mult, head, dropout)
+    return _vgg('E', True, num_classes, in_chans, width_mult, head, dropout, norm_layer)

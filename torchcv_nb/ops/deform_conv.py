@@ -14,7 +14,7 @@ from torch.nn import init
 from torch.nn.modules.utils import _pair
 
 from .boxes import _check_devices
-from .extension import Extension, kernels
+from .extension import Extension, is_fx_proxy, kernels, register_autocast_fp32
 
 # %% ../../nbs/24_ops.deform_conv.ipynb #923ab4a7
 def _bilinear_gather(x: Tensor, y: Tensor, xs: Tensor) -> Tensor:
@@ -571,23 +571,68 @@ _ext = Extension('deform_conv', cpp=_CPP_SAMPLING + _CPP_IM2COL + _CPP_BACKWARD 
                  cuda_functions=['deform_conv2d_forward_cuda', 'deform_conv2d_backward_cuda'])
 
 # %% ../../nbs/24_ops.deform_conv.ipynb #02849836
-class _DeformConv2dFunction(torch.autograd.Function):
-    "The compiled tiers: forward and backward kernels of `mod` (the C++ or the CUDA module)."
-    @staticmethod
-    def forward(ctx, input, offset, mask, weight, params, mod):
-        ctx.params, ctx.mod, ctx.use_mask = params, mod, mask is not None
-        m = mask if mask is not None else input.new_empty(0)
-        ctx.save_for_backward(input, offset, m, weight)
-        fwd = mod.deform_conv2d_forward_cuda if input.is_cuda else mod.deform_conv2d_forward_cpu
-        return fwd(input, offset, m, weight, *params, mask is not None)
+def _tier_args(input, offset, weight, mask, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w):
+    "The compiled kernels' arguments after the tensors: strides, paddings, dilations, groups, offset groups, use_mask."
+    kh, kw = weight.shape[-2:]
+    groups, offset_groups = input.shape[1] // weight.shape[1], offset.shape[1] // (2 * kh * kw)
+    return stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, offset_groups, mask is not None
 
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_out):
-        input, offset, m, weight = ctx.saved_tensors
-        bwd = ctx.mod.deform_conv2d_backward_cuda if input.is_cuda else ctx.mod.deform_conv2d_backward_cpu
-        gi, go, gm, gw = bwd(grad_out, input, offset, m, weight, *ctx.params, ctx.use_mask)
-        return gi, go, (gm if ctx.use_mask else None), gw, None, None
+def _compiled(input):
+    "The C++ or CUDA module for `input`, or None for the PyTorch tier."
+    mod = kernels(_ext, input.device)
+    return None if mod is None or input.dtype not in (torch.float32, torch.float64) else mod
+
+@torch.library.custom_op('torchcv_nb::deform_conv2d', mutates_args=())
+def _deform_conv2d_op(input: Tensor, offset: Tensor, weight: Tensor, mask: Tensor | None, bias: Tensor | None,
+                      stride_h: int, stride_w: int, pad_h: int, pad_w: int, dil_h: int, dil_w: int) -> Tensor:
+    geometry = (stride_h, stride_w), (pad_h, pad_w), (dil_h, dil_w)
+    mod = _compiled(input)
+    if mod is None: out = _deform_conv2d_python(input, offset, weight, mask, *geometry)
+    else:
+        fwd = mod.deform_conv2d_forward_cuda if input.is_cuda else mod.deform_conv2d_forward_cpu
+        out = fwd(input, offset, input.new_empty(0) if mask is None else mask, weight,
+                  *_tier_args(input, offset, weight, mask, *sum(geometry, ())))
+    return out if bias is None else out + bias.view(1, -1, 1, 1)
+
+@torch.library.custom_op('torchcv_nb::_deform_conv2d_backward', mutates_args=())
+def _deform_conv2d_backward_op(grad: Tensor, input: Tensor, offset: Tensor, weight: Tensor, mask: Tensor | None,
+                               stride_h: int, stride_w: int, pad_h: int, pad_w: int, dil_h: int,
+                               dil_w: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    "Gradients of input, offset, weight and mask (an empty tensor without a mask)."
+    geometry = (stride_h, stride_w), (pad_h, pad_w), (dil_h, dil_w)
+    mod = _compiled(input)
+    if mod is None:
+        primals = (input, offset, weight) + (() if mask is None else (mask,))
+        forward = lambda x, o, w, *m: _deform_conv2d_python(x, o, w, m[0] if m else None, *geometry)
+        grads = [g.contiguous() for g in torch.func.vjp(forward, *primals)[1](grad)]
+        return grads[0], grads[1], grads[2], grads[3] if mask is not None else input.new_empty(0)
+    bwd = mod.deform_conv2d_backward_cuda if input.is_cuda else mod.deform_conv2d_backward_cpu
+    gi, go, gm, gw = bwd(grad, input, offset, input.new_empty(0) if mask is None else mask, weight,
+                         *_tier_args(input, offset, weight, mask, *sum(geometry, ())))
+    return gi, go, gw, gm
+
+@_deform_conv2d_op.register_fake
+def _(input, offset, weight, mask, bias, *geometry):
+    return input.new_empty((input.size(0), weight.size(0), offset.size(2), offset.size(3)))
+
+@_deform_conv2d_backward_op.register_fake
+def _(grad, input, offset, weight, mask, *geometry):
+    like = lambda t: t.new_empty(t.shape)
+    return like(input), like(offset), like(weight), input.new_empty(0) if mask is None else like(mask)
+
+def _deform_setup(ctx, inputs, output):
+    input, offset, weight, mask, bias, *geometry = inputs
+    ctx.save_for_backward(input, offset, weight, mask)
+    ctx.geometry, ctx.has_bias = geometry, bias is not None
+
+def _deform_grad(ctx, grad):
+    input, offset, weight, mask = ctx.saved_tensors
+    gi, go, gw, gm = _deform_conv2d_backward_op(grad, input, offset, weight, mask, *ctx.geometry)
+    gb = grad.sum((0, 2, 3)) if ctx.has_bias else None
+    return (gi, go, gw, gm if mask is not None else None, gb) + (None,) * 6
+
+_deform_conv2d_op.register_autograd(_deform_grad, setup_context=_deform_setup)
+register_autocast_fp32(_deform_conv2d_op, ('cuda',))      # torchvision: CUDA only
 
 # %% ../../nbs/24_ops.deform_conv.ipynb #7eac9c55
 def deform_conv2d(input: Tensor, offset: Tensor, weight: Tensor, bias: Tensor | None = None,
@@ -605,14 +650,9 @@ def deform_conv2d(input: Tensor, offset: Tensor, weight: Tensor, bias: Tensor | 
 
     Returns `Tensor[B, out_channels, out_h, out_w]`."""
     stride, padding, dilation = _pair(stride), _pair(padding), _pair(dilation)
-    groups, offset_groups = _check_deform(input, offset, weight, bias, mask, stride, padding, dilation)
-    mod = kernels(_ext, input.device)
-    if mod is None or input.dtype not in (torch.float32, torch.float64):
-        out = _deform_conv2d_python(input, offset, weight, mask, stride, padding, dilation)
-    else:
-        params = (*stride, *padding, *dilation, groups, offset_groups)
-        out = _DeformConv2dFunction.apply(input, offset, mask, weight, params, mod)
-    return out if bias is None else out + bias.view(1, -1, 1, 1)
+    if not is_fx_proxy(input, offset, weight, bias, mask):
+        _check_deform(input, offset, weight, bias, mask, stride, padding, dilation)
+    return _deform_conv2d_op(input, offset, weight, mask, bias, *stride, *padding, *dilation)
 
 # %% ../../nbs/24_ops.deform_conv.ipynb #67d42bad
 class DeformConv2d(nn.Module):
