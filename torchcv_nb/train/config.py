@@ -59,13 +59,11 @@ def config_diff(cfg: Mapping, base: Mapping | None = None) -> dict[str, object]:
     old = flatten_config(config_schema(cfg['task']) if base is None else base)
     return {k: v for k, v in flatten_config(cfg).items() if k not in old or _canon(v) != _canon(old[k])}
 
-# %% ../../nbs/37_train.config.ipynb #5f585233
+# %% ../../nbs/37_train.config.ipynb #154e4563
 class ConfigError(ValueError):
     "A config that cannot be built as asked: an unknown key, a value of the wrong type, a malformed file, a bad name."
 
 _NUMBER = re.compile(r'[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+')  # 1e-3, which YAML 1.1 leaves as a string
-_CHOICES = {'solver.schedule': SCHEDULES, 'solver.amp': (None, 'bf16', 'fp16'), 'train.metric_mode': ('max', 'min')}
-_DEVICE = re.compile(r'auto|cpu|cuda(:\d+)?')
 
 def _yaml_numbers(v: object) -> object:
     if isinstance(v, str) and _NUMBER.fullmatch(v): return float(v)
@@ -89,6 +87,7 @@ def _parse_override(item: str) -> tuple[str, object]:
                           f"override for the shell.") from None
     return key, _yaml_numbers(value)
 
+# %% ../../nbs/37_train.config.ipynb #671847e6
 def _kind(v: object) -> str:
     for t, name in ((bool, 'bool'), (int, 'int'), (float, 'float'), (str, 'str'), (list, 'list'), (dict, 'dict')):
         if isinstance(v, t): return name
@@ -122,6 +121,7 @@ def _checked(key: str, old: object, new: object) -> object:
     raise ConfigError(f"{key} expects {'an' if ko == 'int' else 'a'} {ko} (it is {old!r}), got {kn} {new!r}: "
                       f"{_HINTS[ko]}, or null to unset it.")
 
+# %% ../../nbs/37_train.config.ipynb #d0ea17ab
 def _free_keys(schema: Mapping) -> frozenset[str]:
     "The free-form dicts of a schema: the keys whose default is an empty dict."
     return frozenset(k for k, v in flatten_config(schema).items() if isinstance(v, dict) and not v)
@@ -175,6 +175,10 @@ def _set(cfg: dict, key: str, value: object, free: frozenset[str]) -> None:
         raise ConfigError(f"{key!r} is a section, not a value: set one of its keys instead, e.g. "
                           f"{key}.{next(iter(old), 'key')}=... (its keys: {', '.join(old)}).")
     node[leaf] = _checked(key, old, value)
+
+# %% ../../nbs/37_train.config.ipynb #68be2e9b
+_CHOICES = {'solver.schedule': SCHEDULES, 'solver.amp': (None, 'bf16', 'fp16'), 'train.metric_mode': ('max', 'min')}
+_DEVICE = re.compile(r'auto|cpu|cuda(:\d+)?')
 
 def _check_choices(cfg: dict) -> None:
     flat = flatten_config(cfg)

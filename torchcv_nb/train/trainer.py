@@ -406,8 +406,247 @@ def _per_optimizer(value, names: list[str], what: str, default=None) -> dict:
         return {n: value.get(n, default) for n in names}
     return {n: value for n in names}
 
-# %% ../../nbs/36_train.trainer.ipynb #d461e114
-class Trainer:
+# %% ../../nbs/36_train.trainer.ipynb #2b7a0a96
+class _SetupMixin:
+    "The checks and data loaders `Trainer.__init__` needs, and the dispatch of callback events."
+    def _check_parameters(self) -> None:
+        "Every optimized parameter belongs to the model (so the checkpoint holds it) and to one optimizer only."
+        mine, seen = {id(p) for p in self.model.parameters()}, {}
+        for n, o in self.optimizers.items():
+            for g in o.param_groups:
+                for p in g['params']:
+                    if id(p) not in mine:
+                        raise ValueError(f"Optimizer {n!r} holds a parameter of shape {tuple(p.shape)} that is not in the "
+                                         f"model: build the optimizer from this model's parameters.")
+                    if seen.setdefault(id(p), n) != n:
+                        raise ValueError(f"A parameter of shape {tuple(p.shape)} is in the optimizers {seen[id(p)]!r} and "
+                                         f"{n!r}: give each network its own parameters (a GAN: generator.parameters() "
+                                         f"and discriminator.parameters()).")
+
+    def _make_loaders(self, train_data, val_data, batch_size, num_workers, collate_fn) -> None:
+        self.sampler = ResumableSampler(train_data, shuffle=True, seed=self.seed, rank=self.rank,
+                                        world_size=self.world_size, drop_last=True)
+        # a private generator: creating a loader iterator must not draw from the global one
+        self.train_loader = DataLoader(SeededDataset(train_data, self.seed), batch_size=batch_size, sampler=self.sampler,
+                                       num_workers=num_workers, collate_fn=collate_fn, drop_last=True,
+                                       generator=torch.Generator().manual_seed(self.seed))
+        self.iters_per_epoch = self.sampler.num_samples // batch_size
+        if self.iters_per_epoch < 1:
+            raise ValueError(f"batch_size={batch_size} x {self.world_size} process(es) is more than the {len(train_data)} "
+                             f"training samples: lower the batch size.")
+        self.val_loader = None
+        if val_data is not None:
+            idx = list(range(self.rank, len(val_data), self.world_size))   # no padding: every sample counted once
+            self.val_loader = DataLoader(torch.utils.data.Subset(val_data, idx), batch_size=batch_size,
+                                         num_workers=num_workers, collate_fn=collate_fn,
+                                         generator=torch.Generator().manual_seed(self.seed))
+    def _call(self, event, *args):
+        for cb in self.callbacks: getattr(cb, event)(self, *args)
+
+# %% ../../nbs/36_train.trainer.ipynb #3e219bad
+class _StepMixin:
+    "One optimisation step: the default `training_step` and `optimizer_step`."
+    @property
+    def train_model(self) -> nn.Module:
+        "The module to call in a training step: the DDP wrapper under torchrun (it averages gradients), else the model."
+        return self.ddp or self.model
+    def autocast(self):
+        "The autocast context for forward passes: off unless an `AMP` callback set `autocast_dtype`."
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype or torch.bfloat16,
+                              enabled=self.autocast_dtype is not None)
+
+    def _where(self) -> str:
+        return f"at epoch {self.epoch}, iteration {self.iteration + 1} (step {self.epoch_step + 1} of the epoch)"
+
+    def training_step(self, batch) -> dict[str, Tensor]:
+        """One iteration's optimisation on `batch`; returns the loss terms (and may return the total as 'loss').
+        Default: the weighted sum of `losses(model, batch)`, minimised by the one optimizer. Replaced by the
+        `training_step=` argument, or by overriding this method."""
+        if self._step_fn is not None: return self._step_fn(self, batch)
+        with self.autocast(): terms = dict(self.losses(self.train_model, batch))
+        for k, v in terms.items():
+            if not torch.isfinite(v).all():
+                name = next(iter(self.optimizers))
+                raise NonFiniteLossError(
+                    f"Loss term {k!r} is {v.item() if v.numel() == 1 else v} {self._where()}; lr "
+                    f"{self.optimizers[name].param_groups[0]['lr']:.3g}. Lower solver.lr, set solver.clip_grad_norm, "
+                    f"add solver.warmup_iters, or check this batch's data.")
+        unknown = set(self.loss_weights) - set(terms)
+        if unknown:
+            raise KeyError(f"solver.loss_weights names {sorted(unknown)}, but the model's loss terms are {sorted(terms)}.")
+        total = sum(self.loss_weights.get(k, 1.0) * v.float() for k, v in terms.items())
+        self.loss_terms = terms
+        self.optimizer_step(next(iter(self.optimizers)), total)
+        return terms | {'loss': total}
+
+    def optimizer_step(self, name: str, loss: Tensor) -> None:
+        """Minimise `loss` (a scalar) with optimizer `name`: zero its gradients, backpropagate the (scaled) loss,
+        unscale, step, update its scaler, step its LR schedule; events `after_loss`, `before_optimizer_step` and
+        `after_optimizer_step` around it. Other optimizers' parameters are left alone (their gradients too)."""
+        if name not in self.optimizers:
+            raise KeyError(f"optimizer_step({name!r}): the trainer's optimizers are {list(self.optimizers)}.")
+        if loss.numel() != 1: raise ValueError(f"optimizer_step({name!r}): the loss has shape {tuple(loss.shape)}; reduce it to a scalar.")
+        if not torch.isfinite(loss).all():
+            raise NonFiniteLossError(f"The loss of optimizer {name!r} is {loss.item()} {self._where()}; lr "
+                                     f"{self.optimizers[name].param_groups[0]['lr']:.3g}. Lower its learning rate, clip "
+                                     f"gradients, add warm-up, or check this batch's data.")
+        opt, scaler = self.optimizers[name], self.scalers[name]
+        self.optimizer_name, self.loss = name, loss
+        self._call('after_loss')
+        opt.zero_grad(set_to_none=True)
+        scaler.scale(self.loss).backward()
+        scaler.unscale_(opt)                     # callbacks see (and clip) the true gradients
+        self._call('before_optimizer_step')
+        scaler.step(opt); scaler.update()
+        self.schedulers[name].step()
+        self._call('after_optimizer_step')
+
+# %% ../../nbs/36_train.trainer.ipynb #8f2d11de
+class _LoopMixin:
+    "The training loop: batches, counters, logged averages, validation, `fit`."
+    @property
+    def eval_model(self) -> nn.Module:
+        "The model validation uses: with the EMA weights in place if an `EMA` callback is installed."
+        return next((cb.eval_model for cb in self.callbacks if isinstance(cb, EMA)), self.model)
+
+    def _train_batch(self, batch) -> dict[str, float]:
+        "One iteration: events, the training step, counters; returns this step's loss terms as floats."
+        self.train_model.train()
+        self.batch, self.loss_terms = _to(batch, self.device), {}
+        self._call('before_batch')
+        out = {k: v.detach().float() for k, v in self.training_step(self.batch).items()}
+        if 'loss' not in out: out['loss'] = sum(out.values())
+        self.iteration += 1; self.epoch_step += 1
+        if self.world_size > 1:   # the logged loss is the mean over all processes' batches
+            return {k: v / self.world_size for k, v in reduce_sums(out).items()}
+        return {k: float(v) for k, v in out.items()}
+
+    def _log(self, log: Mapping[str, float]) -> None:
+        "`last_log`: each term averaged over the steps since the last logged iteration in which it was present."
+        if (self.iteration - 1) % self.log_every == 0: self._window = {}
+        for k, v in log.items():
+            s = self._window.setdefault(k, [0.0, 0]); s[0] += v; s[1] += 1
+        lrs = {('lr' if len(self.optimizers) == 1 else f'lr_{n}'): o.param_groups[0]['lr'] for n, o in self.optimizers.items()}
+        self.last_log = {'epoch': self.epoch, 'iteration': self.iteration, **lrs,
+                         **{k: s / n for k, (s, n) in self._window.items()}}
+
+    def validate(self) -> dict[str, float]:
+        "Run `evaluate` on the validation loader with `eval_model` (the EMA weights if any); callbacks see the metrics."
+        if self.val_loader is None: return {}
+        self.eval_model.eval()
+        with torch.no_grad(): metrics = {k: float(v) for k, v in self.evaluate(self.eval_model, self.val_loader).items()}
+        metrics = broadcast_object(metrics)   # every rank must take the same best/stop decisions: rank 0's numbers
+        self.history.append({'epoch': self.epoch, 'iteration': self.iteration, **metrics})
+        self._call('after_validate', metrics)
+        return metrics
+
+    def fit(self, *, stop_after: int | None = None) -> list[dict]:
+        """Train until `total_iters` (or early stopping, or iteration `stop_after`: a deliberate pause that saves
+        `latest.pt`). Returns the validation history."""
+        self.stop_reason = None
+        self._call('before_fit')
+        bar = tqdm(total=self.total_iters, initial=self.iteration, disable=not (self.progress and self.is_main),
+                   desc='train', dynamic_ncols=True)
+        while self.iteration < self.total_iters and self.stop_reason is None:
+            self.sampler.set_epoch(self.epoch, self.epoch_step * self.train_loader.batch_size)
+            self._call('before_epoch')
+            for batch in self.train_loader:
+                self.step_log = log = self._train_batch(batch)
+                self.step_losses.append(log['loss']); self._log(log)
+                bar.update(); bar.set_postfix(loss=f"{log['loss']:.4f}", refresh=False)
+                self._call('after_step')
+                if self.checkpoint_every_iters and self.iteration % self.checkpoint_every_iters == 0: self.save('latest')
+                if self.iteration >= self.total_iters: break
+                if stop_after is not None and self.iteration >= stop_after:
+                    self.stop_reason = f'paused at iteration {self.iteration}'; break
+            if self.epoch_step >= self.iters_per_epoch:          # the epoch is complete
+                self.epoch += 1; self.epoch_step = 0
+                done = self.iteration >= self.total_iters
+                if self.val_loader is not None and (self.epoch % self.val_every == 0 or done): self.validate()
+                self._call('after_epoch')
+                if self.epoch % self.checkpoint_every == 0 or done: self.save('latest')
+        bar.close()
+        finished = self.iteration >= self.total_iters
+        if finished and self.val_loader is not None and (not self.history or self.history[-1]['iteration'] != self.iteration):
+            self.validate()                                     # training ended mid-epoch (max_iters)
+        if self._saved_at != self.iteration: self.save('latest')
+        self._call('after_fit')
+        return self.history
+
+# %% ../../nbs/36_train.trainer.ipynb #3314cd07
+class _CheckpointMixin:
+    "The trainer's state: `state_dict`, `load_state_dict`, `save` and `resume`."
+    def _callback_keys(self) -> list[str]:
+        "Checkpoint keys of the callbacks: the class name, numbered from the second of a kind ('EMA', 'EMA#2')."
+        keys, count = [], {}
+        for cb in self.callbacks:
+            n = type(cb).__name__; count[n] = count.get(n, 0) + 1
+            keys.append(n if count[n] == 1 else f'{n}#{count[n]}')
+        return keys
+
+    def state_dict(self) -> dict:
+        "Everything a resume needs (see the checkpoint section)."
+        rngs = all_gather_objects(get_rng_state())   # every rank's generators, in rank order
+        keys = self._callback_keys()
+        callbacks = {k: cb.state_dict() for k, cb in zip(keys, self.callbacks)}
+        ema = next((k for k, cb in zip(keys, self.callbacks) if isinstance(cb, EMA)), None)
+        return {'model': self.model.state_dict(),
+                'optimizers': {n: o.state_dict() for n, o in self.optimizers.items()},
+                'schedulers': {n: s.state_dict() for n, s in self.schedulers.items()},
+                'scalers': {n: s.state_dict() for n, s in self.scalers.items()},
+                'ema': callbacks[ema] if ema else None,      # the EMA weights shaped like the model, for evaluation
+                'epoch': self.epoch, 'epoch_step': self.epoch_step, 'iteration': self.iteration,
+                'world_size': self.world_size, 'rng': rngs, 'history': self.history, 'log_window': self._window,
+                'callbacks': callbacks, 'config': self.config, 'torch_version': str(torch.__version__)}
+
+    def load_state_dict(self, state: Mapping) -> None:
+        if state.get('world_size', 1) != self.world_size:
+            raise CheckpointError(f"The checkpoint was written by {state['world_size']} process(es) and this run has "
+                                  f"{self.world_size}: resume with the same number of processes (torchrun --nproc_per_node).")
+        if 'optimizers' not in state:
+            raise CheckpointError("The checkpoint has no 'optimizers' entry: it was written by an older trainer (one "
+                                  "optimizer under 'optimizer'). Load its weights with model.load_state_dict(state['model']) "
+                                  "and start a new run.")
+        if set(state['optimizers']) != set(self.optimizers):
+            raise CheckpointError(f"The checkpoint has the optimizers {sorted(state['optimizers'])} and this trainer "
+                                  f"{sorted(self.optimizers)}: resume with the same optimizer names.")
+        keys, saved = self._callback_keys(), dict(state['callbacks'])
+        extra = [k for k, s in saved.items() if s and k not in keys]
+        missing = [k for k, cb in zip(keys, self.callbacks) if cb.state_dict() and k not in saved]
+        if extra or missing:
+            raise CheckpointError(f"The checkpoint's callbacks do not match this trainer's: only in the checkpoint "
+                                  f"{extra}, only in the trainer {missing}. Resume with the same options (amp, "
+                                  f"ema_decay, metric, early_stopping_patience, callbacks=...).")
+        self.model.load_state_dict(state['model'])
+        for n in self.optimizers:
+            self.optimizers[n].load_state_dict(state['optimizers'][n])
+            self.schedulers[n].load_state_dict(state['schedulers'][n])
+            self.scalers[n].load_state_dict(state['scalers'][n])
+        self.epoch, self.epoch_step, self.iteration = state['epoch'], state['epoch_step'], state['iteration']
+        self.history, self._window = list(state['history']), {k: list(v) for k, v in state['log_window'].items()}
+        for k, cb in zip(keys, self.callbacks):
+            if k in saved: cb.load_state_dict(saved[k])
+        set_rng_state(state['rng'][self.rank])
+
+    def save(self, name: str) -> Path | None:
+        "Write `checkpoints/<name>.pt` under `run_dir` (rank 0 writes; every rank takes part in gathering RNG states)."
+        state = self.state_dict()
+        path = None
+        if self.is_main and self.run_dir is not None: path = save_checkpoint(state, self.run_dir / 'checkpoints' / f'{name}.pt')
+        if name == 'latest': self._saved_at = self.iteration
+        if self.world_size > 1: dist.barrier()
+        return path
+
+    def resume(self, path: str | Path | None = None) -> 'Trainer':
+        "Load `path` (default `<run_dir>/checkpoints/latest.pt`) and continue from it with the next `fit()`."
+        if path is None:
+            if self.run_dir is None: raise ValueError('resume() needs a path, or a Trainer with run_dir.')
+            path = self.run_dir / 'checkpoints' / 'latest.pt'
+        self.load_state_dict(load_checkpoint(path, map_location=self.device))
+        return self
+
+# %% ../../nbs/36_train.trainer.ipynb #def072ae
+class Trainer(_SetupMixin, _StepMixin, _LoopMixin, _CheckpointMixin):
     """Trains `model` on `train_data` with `optimizer` (one, or a dict `{name: optimizer}`). Each iteration runs
     `training_step(batch)`: by default the weighted sum of the terms `losses(model, batch)` returns, minimised by the
     one optimizer; a task with several optimizers passes `training_step=fn(trainer, batch) -> dict of loss terms`
@@ -482,229 +721,3 @@ class Trainer:
         self._saved_at = None
         self.batch, self.loss, self.loss_terms, self.optimizer_name, self._window = None, None, {}, None, {}
         self._call('after_create')
-
-    def _check_parameters(self) -> None:
-        "Every optimized parameter belongs to the model (so the checkpoint holds it) and to one optimizer only."
-        mine, seen = {id(p) for p in self.model.parameters()}, {}
-        for n, o in self.optimizers.items():
-            for g in o.param_groups:
-                for p in g['params']:
-                    if id(p) not in mine:
-                        raise ValueError(f"Optimizer {n!r} holds a parameter of shape {tuple(p.shape)} that is not in the "
-                                         f"model: build the optimizer from this model's parameters.")
-                    if seen.setdefault(id(p), n) != n:
-                        raise ValueError(f"A parameter of shape {tuple(p.shape)} is in the optimizers {seen[id(p)]!r} and "
-                                         f"{n!r}: give each network its own parameters (a GAN: generator.parameters() "
-                                         f"and discriminator.parameters()).")
-
-    def _make_loaders(self, train_data, val_data, batch_size, num_workers, collate_fn) -> None:
-        self.sampler = ResumableSampler(train_data, shuffle=True, seed=self.seed, rank=self.rank,
-                                        world_size=self.world_size, drop_last=True)
-        # a private generator: creating a loader iterator must not draw from the global one
-        self.train_loader = DataLoader(SeededDataset(train_data, self.seed), batch_size=batch_size, sampler=self.sampler,
-                                       num_workers=num_workers, collate_fn=collate_fn, drop_last=True,
-                                       generator=torch.Generator().manual_seed(self.seed))
-        self.iters_per_epoch = self.sampler.num_samples // batch_size
-        if self.iters_per_epoch < 1:
-            raise ValueError(f"batch_size={batch_size} x {self.world_size} process(es) is more than the {len(train_data)} "
-                             f"training samples: lower the batch size.")
-        self.val_loader = None
-        if val_data is not None:
-            idx = list(range(self.rank, len(val_data), self.world_size))   # no padding: every sample counted once
-            self.val_loader = DataLoader(torch.utils.data.Subset(val_data, idx), batch_size=batch_size,
-                                         num_workers=num_workers, collate_fn=collate_fn,
-                                         generator=torch.Generator().manual_seed(self.seed))
-
-    @property
-    def train_model(self) -> nn.Module:
-        "The module to call in a training step: the DDP wrapper under torchrun (it averages gradients), else the model."
-        return self.ddp or self.model
-    @property
-    def eval_model(self) -> nn.Module:
-        "The model validation uses: with the EMA weights in place if an `EMA` callback is installed."
-        return next((cb.eval_model for cb in self.callbacks if isinstance(cb, EMA)), self.model)
-    def autocast(self):
-        "The autocast context for forward passes: off unless an `AMP` callback set `autocast_dtype`."
-        return torch.autocast(self.device.type, dtype=self.autocast_dtype or torch.bfloat16,
-                              enabled=self.autocast_dtype is not None)
-    def _call(self, event, *args):
-        for cb in self.callbacks: getattr(cb, event)(self, *args)
-
-    def _where(self) -> str:
-        return f"at epoch {self.epoch}, iteration {self.iteration + 1} (step {self.epoch_step + 1} of the epoch)"
-
-    def training_step(self, batch) -> dict[str, Tensor]:
-        """One iteration's optimisation on `batch`; returns the loss terms (and may return the total as 'loss').
-        Default: the weighted sum of `losses(model, batch)`, minimised by the one optimizer. Replaced by the
-        `training_step=` argument, or by overriding this method."""
-        if self._step_fn is not None: return self._step_fn(self, batch)
-        with self.autocast(): terms = dict(self.losses(self.train_model, batch))
-        for k, v in terms.items():
-            if not torch.isfinite(v).all():
-                name = next(iter(self.optimizers))
-                raise NonFiniteLossError(
-                    f"Loss term {k!r} is {v.item() if v.numel() == 1 else v} {self._where()}; lr "
-                    f"{self.optimizers[name].param_groups[0]['lr']:.3g}. Lower solver.lr, set solver.clip_grad_norm, "
-                    f"add solver.warmup_iters, or check this batch's data.")
-        unknown = set(self.loss_weights) - set(terms)
-        if unknown:
-            raise KeyError(f"solver.loss_weights names {sorted(unknown)}, but the model's loss terms are {sorted(terms)}.")
-        total = sum(self.loss_weights.get(k, 1.0) * v.float() for k, v in terms.items())
-        self.loss_terms = terms
-        self.optimizer_step(next(iter(self.optimizers)), total)
-        return terms | {'loss': total}
-
-    def optimizer_step(self, name: str, loss: Tensor) -> None:
-        """Minimise `loss` (a scalar) with optimizer `name`: zero its gradients, backpropagate the (scaled) loss,
-        unscale, step, update its scaler, step its LR schedule; events `after_loss`, `before_optimizer_step` and
-        `after_optimizer_step` around it. Other optimizers' parameters are left alone (their gradients too)."""
-        if name not in self.optimizers:
-            raise KeyError(f"optimizer_step({name!r}): the trainer's optimizers are {list(self.optimizers)}.")
-        if loss.numel() != 1: raise ValueError(f"optimizer_step({name!r}): the loss has shape {tuple(loss.shape)}; reduce it to a scalar.")
-        if not torch.isfinite(loss).all():
-            raise NonFiniteLossError(f"The loss of optimizer {name!r} is {loss.item()} {self._where()}; lr "
-                                     f"{self.optimizers[name].param_groups[0]['lr']:.3g}. Lower its learning rate, clip "
-                                     f"gradients, add warm-up, or check this batch's data.")
-        opt, scaler = self.optimizers[name], self.scalers[name]
-        self.optimizer_name, self.loss = name, loss
-        self._call('after_loss')
-        opt.zero_grad(set_to_none=True)
-        scaler.scale(self.loss).backward()
-        scaler.unscale_(opt)                     # callbacks see (and clip) the true gradients
-        self._call('before_optimizer_step')
-        scaler.step(opt); scaler.update()
-        self.schedulers[name].step()
-        self._call('after_optimizer_step')
-
-    def _train_batch(self, batch) -> dict[str, float]:
-        "One iteration: events, the training step, counters; returns this step's loss terms as floats."
-        self.train_model.train()
-        self.batch, self.loss_terms = _to(batch, self.device), {}
-        self._call('before_batch')
-        out = {k: v.detach().float() for k, v in self.training_step(self.batch).items()}
-        if 'loss' not in out: out['loss'] = sum(out.values())
-        self.iteration += 1; self.epoch_step += 1
-        if self.world_size > 1:   # the logged loss is the mean over all processes' batches
-            return {k: v / self.world_size for k, v in reduce_sums(out).items()}
-        return {k: float(v) for k, v in out.items()}
-
-    def _log(self, log: Mapping[str, float]) -> None:
-        "`last_log`: each term averaged over the steps since the last logged iteration in which it was present."
-        if (self.iteration - 1) % self.log_every == 0: self._window = {}
-        for k, v in log.items():
-            s = self._window.setdefault(k, [0.0, 0]); s[0] += v; s[1] += 1
-        lrs = {('lr' if len(self.optimizers) == 1 else f'lr_{n}'): o.param_groups[0]['lr'] for n, o in self.optimizers.items()}
-        self.last_log = {'epoch': self.epoch, 'iteration': self.iteration, **lrs,
-                         **{k: s / n for k, (s, n) in self._window.items()}}
-
-    def validate(self) -> dict[str, float]:
-        "Run `evaluate` on the validation loader with `eval_model` (the EMA weights if any); callbacks see the metrics."
-        if self.val_loader is None: return {}
-        self.eval_model.eval()
-        with torch.no_grad(): metrics = {k: float(v) for k, v in self.evaluate(self.eval_model, self.val_loader).items()}
-        metrics = broadcast_object(metrics)   # every rank must take the same best/stop decisions: rank 0's numbers
-        self.history.append({'epoch': self.epoch, 'iteration': self.iteration, **metrics})
-        self._call('after_validate', metrics)
-        return metrics
-
-    def fit(self, *, stop_after: int | None = None) -> list[dict]:
-        """Train until `total_iters` (or early stopping, or iteration `stop_after`: a deliberate pause that saves
-        `latest.pt`). Returns the validation history."""
-        self.stop_reason = None
-        self._call('before_fit')
-        bar = tqdm(total=self.total_iters, initial=self.iteration, disable=not (self.progress and self.is_main),
-                   desc='train', dynamic_ncols=True)
-        while self.iteration < self.total_iters and self.stop_reason is None:
-            self.sampler.set_epoch(self.epoch, self.epoch_step * self.train_loader.batch_size)
-            self._call('before_epoch')
-            for batch in self.train_loader:
-                self.step_log = log = self._train_batch(batch)
-                self.step_losses.append(log['loss']); self._log(log)
-                bar.update(); bar.set_postfix(loss=f"{log['loss']:.4f}", refresh=False)
-                self._call('after_step')
-                if self.checkpoint_every_iters and self.iteration % self.checkpoint_every_iters == 0: self.save('latest')
-                if self.iteration >= self.total_iters: break
-                if stop_after is not None and self.iteration >= stop_after:
-                    self.stop_reason = f'paused at iteration {self.iteration}'; break
-            if self.epoch_step >= self.iters_per_epoch:          # the epoch is complete
-                self.epoch += 1; self.epoch_step = 0
-                done = self.iteration >= self.total_iters
-                if self.val_loader is not None and (self.epoch % self.val_every == 0 or done): self.validate()
-                self._call('after_epoch')
-                if self.epoch % self.checkpoint_every == 0 or done: self.save('latest')
-        bar.close()
-        finished = self.iteration >= self.total_iters
-        if finished and self.val_loader is not None and (not self.history or self.history[-1]['iteration'] != self.iteration):
-            self.validate()                                     # training ended mid-epoch (max_iters)
-        if self._saved_at != self.iteration: self.save('latest')
-        self._call('after_fit')
-        return self.history
-
-    def _callback_keys(self) -> list[str]:
-        "Checkpoint keys of the callbacks: the class name, numbered from the second of a kind ('EMA', 'EMA#2')."
-        keys, count = [], {}
-        for cb in self.callbacks:
-            n = type(cb).__name__; count[n] = count.get(n, 0) + 1
-            keys.append(n if count[n] == 1 else f'{n}#{count[n]}')
-        return keys
-
-    def state_dict(self) -> dict:
-        "Everything a resume needs (see the checkpoint section)."
-        rngs = all_gather_objects(get_rng_state())   # every rank's generators, in rank order
-        keys = self._callback_keys()
-        callbacks = {k: cb.state_dict() for k, cb in zip(keys, self.callbacks)}
-        ema = next((k for k, cb in zip(keys, self.callbacks) if isinstance(cb, EMA)), None)
-        return {'model': self.model.state_dict(),
-                'optimizers': {n: o.state_dict() for n, o in self.optimizers.items()},
-                'schedulers': {n: s.state_dict() for n, s in self.schedulers.items()},
-                'scalers': {n: s.state_dict() for n, s in self.scalers.items()},
-                'ema': callbacks[ema] if ema else None,      # the EMA weights shaped like the model, for evaluation
-                'epoch': self.epoch, 'epoch_step': self.epoch_step, 'iteration': self.iteration,
-                'world_size': self.world_size, 'rng': rngs, 'history': self.history, 'log_window': self._window,
-                'callbacks': callbacks, 'config': self.config, 'torch_version': str(torch.__version__)}
-
-    def load_state_dict(self, state: Mapping) -> None:
-        if state.get('world_size', 1) != self.world_size:
-            raise CheckpointError(f"The checkpoint was written by {state['world_size']} process(es) and this run has "
-                                  f"{self.world_size}: resume with the same number of processes (torchrun --nproc_per_node).")
-        if 'optimizers' not in state:
-            raise CheckpointError("The checkpoint has no 'optimizers' entry: it was written by an older trainer (one "
-                                  "optimizer under 'optimizer'). Load its weights with model.load_state_dict(state['model']) "
-                                  "and start a new run.")
-        if set(state['optimizers']) != set(self.optimizers):
-            raise CheckpointError(f"The checkpoint has the optimizers {sorted(state['optimizers'])} and this trainer "
-                                  f"{sorted(self.optimizers)}: resume with the same optimizer names.")
-        keys, saved = self._callback_keys(), dict(state['callbacks'])
-        extra = [k for k, s in saved.items() if s and k not in keys]
-        missing = [k for k, cb in zip(keys, self.callbacks) if cb.state_dict() and k not in saved]
-        if extra or missing:
-            raise CheckpointError(f"The checkpoint's callbacks do not match this trainer's: only in the checkpoint "
-                                  f"{extra}, only in the trainer {missing}. Resume with the same options (amp, "
-                                  f"ema_decay, metric, early_stopping_patience, callbacks=...).")
-        self.model.load_state_dict(state['model'])
-        for n in self.optimizers:
-            self.optimizers[n].load_state_dict(state['optimizers'][n])
-            self.schedulers[n].load_state_dict(state['schedulers'][n])
-            self.scalers[n].load_state_dict(state['scalers'][n])
-        self.epoch, self.epoch_step, self.iteration = state['epoch'], state['epoch_step'], state['iteration']
-        self.history, self._window = list(state['history']), {k: list(v) for k, v in state['log_window'].items()}
-        for k, cb in zip(keys, self.callbacks):
-            if k in saved: cb.load_state_dict(saved[k])
-        set_rng_state(state['rng'][self.rank])
-
-    def save(self, name: str) -> Path | None:
-        "Write `checkpoints/<name>.pt` under `run_dir` (rank 0 writes; every rank takes part in gathering RNG states)."
-        state = self.state_dict()
-        path = None
-        if self.is_main and self.run_dir is not None: path = save_checkpoint(state, self.run_dir / 'checkpoints' / f'{name}.pt')
-        if name == 'latest': self._saved_at = self.iteration
-        if self.world_size > 1: dist.barrier()
-        return path
-
-    def resume(self, path: str | Path | None = None) -> 'Trainer':
-        "Load `path` (default `<run_dir>/checkpoints/latest.pt`) and continue from it with the next `fit()`."
-        if path is None:
-            if self.run_dir is None: raise ValueError('resume() needs a path, or a Trainer with run_dir.')
-            path = self.run_dir / 'checkpoints' / 'latest.pt'
-        self.load_state_dict(load_checkpoint(path, map_location=self.device))
-        return self
