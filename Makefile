@@ -72,7 +72,7 @@ check-sync: venv
 
 test-nbs: venv
 	$(BIN)/python tests/prebuild.py --flags "$(FLAGS)"
-	OMP_NUM_THREADS=$(NB_THREADS) $(BIN)/python -m pytest --flags "$(FLAGS)" $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist worksteal)
+	OMP_NUM_THREADS=$(NB_THREADS) $(BIN)/python -m pytest --flags "$(FLAGS)" $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist load --maxschedchunk 1)
 
 docs: venv
 	$(BIN)/python docs/build.py

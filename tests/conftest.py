@@ -31,7 +31,8 @@ def pytest_runtest_logreport(report):
         if key == 'notebook_time': _times[report.nodeid.split('[', 1)[-1].rstrip(']')] = tuple(value)
 
 def pytest_collection_modifyitems(config, items):
-    "Start the notebooks known to be slow first, so parallel workers finish together (see `SLOW_FIRST`)."
+    """Start the notebooks known to be slow first, so parallel workers finish together (see `SLOW_FIRST`): the
+    Makefile hands tests to the workers one at a time in this order (`--dist load --maxschedchunk 1`)."""
     rank = {name: i for i, name in enumerate(SLOW_FIRST)}
     items.sort(key=lambda it: rank.get(getattr(getattr(it, 'callspec', None), 'id', None), len(rank)))
 
