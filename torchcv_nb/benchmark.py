@@ -119,7 +119,7 @@ def benchmark(cases: Mapping[str, Callable[[], object]], *, reference: str, warm
             do_sync(); times[k].append(timer() - t0)
     return BenchmarkResult({k: Timing(tuple(v)) for k, v in times.items()}, reference)
 
-# %% ../nbs/02_benchmark.ipynb #caf77eda
+# %% ../nbs/02_benchmark.ipynb #5d848133
 @contextmanager
 def torch_threads(n: int):
     "Run the `with` block with `n` intra-op torch threads, then restore the previous count (even on error)."

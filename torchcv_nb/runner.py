@@ -54,9 +54,6 @@ def _build(cfg: Mapping, run_dir: Path | None, progress: bool):
         raise ConfigError(f"train.metric={t['metric']!r}: the {cfg['task']} task reports {', '.join(task.metrics)}; "
                           f"set train.metric to one of them.")
     train_ds, val_ds, meta = task.build_data()
-    if task.batch_sampler(train_ds, cfg['data']['batch_size']) is not None:
-        raise NotImplementedError(f"The {cfg['task']} task groups its batches (batch_sampler), but the trainer builds its "
-                                  f"own resumable sampler and takes no batch sampler yet.")
     model = _make_model(task, meta)
     optimizer = task.build_optimizer(model)
     sched = {k: s[k] for k in ('milestones', 'gamma', 'power', 'warmup_iters', 'warmup_factor')}
@@ -64,8 +61,9 @@ def _build(cfg: Mapping, run_dir: Path | None, progress: bool):
     step = {'training_step': task.training_step} if task.training_step is not None else {}
     try:
         trainer = Trainer(model, optimizer, train_ds, losses=task.losses, evaluate=task.evaluate, val_data=val_ds,
-                          collate_fn=task.collate, batch_size=cfg['data']['batch_size'],
-                          num_workers=cfg['data']['num_workers'], epochs=s['epochs'], max_iters=s['max_iters'],
+                          collate_fn=task.collate, group_ids=task.group_ids(train_ds),
+                          batch_size=cfg['data']['batch_size'], num_workers=cfg['data']['num_workers'],
+                          epochs=s['epochs'], max_iters=s['max_iters'],
                           schedule=s['schedule'], schedule_kwargs=sched, loss_weights=s['loss_weights'],
                           clip_grad_norm=s['clip_grad_norm'], amp=s['amp'], ema_decay=s['ema_decay'],
                           device=None if t['device'] == 'auto' else t['device'], seed=t['seed'], run_dir=run_dir,

@@ -41,7 +41,7 @@ class Task:
         "The training set, the validation set, and `meta` (JSON data: class names, palette, ...)."
         raise NotImplementedError(f"{type(self).__name__} must implement build_data().")
     def collate(self, samples: list): return default_collate(samples)
-    def batch_sampler(self, dataset: Dataset, batch_size: int): return None
+    def group_ids(self, dataset: Dataset) -> list[int] | None: return None
     def callbacks(self) -> list: return []
 
     # model and optimisation

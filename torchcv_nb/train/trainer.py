@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'lr_multiplier', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'ResumableSampler',
-           'SeededDataset', 'Callback', 'CSVLogger', 'TensorBoardLogger', 'BestCheckpoint', 'EarlyStopping', 'AMP',
-           'GradClip', 'MultiScale', 'resize_images', 'EMA', 'param_groups', 'freeze', 'NonFiniteLossError', 'Trainer']
+           'SeededDataset', 'aspect_ratio_groups', 'GroupedBatchSampler', 'Callback', 'CSVLogger', 'TensorBoardLogger',
+           'BestCheckpoint', 'EarlyStopping', 'AMP', 'GradClip', 'MultiScale', 'resize_images', 'EMA', 'param_groups',
+           'freeze', 'NonFiniteLossError', 'Trainer']
 
 # %% ../../nbs/36_train.trainer.ipynb #64499a5d
 import copy
@@ -18,34 +19,63 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch import Tensor, nn
-from torch.utils.data import DataLoader, Dataset, DistributedSampler
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 from tqdm.auto import tqdm
 
-from ..core import default_device, get_rng_state, seed_everything, set_rng_state
+from ..core import Registry, default_device, get_rng_state, seed_everything, set_rng_state
 from ..ops.misc import convert_frozen_batchnorm
 from .distributed import all_gather_objects, broadcast_object, get_world, reduce_sums
 
 # %% ../../nbs/36_train.trainer.ipynb #eb0671ec
-SCHEDULES = ('constant', 'step', 'multistep', 'poly', 'cosine')
+SCHEDULES = Registry('learning-rate schedule', how_to_list='SCHEDULES.list()')
 
+def _only_one_milestone(name: str, ms: Sequence[int]) -> int:
+    if len(ms) != 1 or ms[0] < 0:
+        raise ValueError(f"schedule={name!r} needs milestones=[one epoch count >= 0], got {list(ms)} (in iterations).")
+    return ms[0]
+
+@SCHEDULES.register(name='constant')
+def _constant(total_iters: int, **_) -> Callable[[int], float]: return lambda t: 1.0
+
+@SCHEDULES.register(name='step')
+def _step(total_iters: int, *, milestones: Sequence[int] = (), gamma: float = 0.1, **_) -> Callable[[int], float]:
+    period = _only_one_milestone('step', milestones)
+    if period < 1: raise ValueError("schedule='step' needs a period of at least one epoch in milestones=[period].")
+    return lambda t: gamma ** (t // period)
+
+@SCHEDULES.register(name='multistep')
+def _multistep(total_iters: int, *, milestones: Sequence[int] = (), gamma: float = 0.1, **_) -> Callable[[int], float]:
+    if not milestones or list(milestones) != sorted(milestones):
+        raise ValueError(f"schedule='multistep' needs increasing milestones (epochs), got {list(milestones)} (in iterations).")
+    return lambda t: gamma ** sum(t >= m for m in milestones)
+
+@SCHEDULES.register(name='poly')
+def _poly(total_iters: int, *, power: float = 0.9, **_) -> Callable[[int], float]:
+    return lambda t: max(1 - t / total_iters, 0.0) ** power
+
+@SCHEDULES.register(name='cosine')
+def _cosine(total_iters: int, *, min_lr_ratio: float = 0.0, **_) -> Callable[[int], float]:
+    return lambda t: min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(t, total_iters) / total_iters))
+
+@SCHEDULES.register(name='linear')
+def _linear(total_iters: int, *, milestones: Sequence[int] = (0,), **_) -> Callable[[int], float]:
+    t0 = _only_one_milestone('linear', milestones or (0,))
+    if t0 >= total_iters: raise ValueError(f"schedule='linear' keeps the LR constant for {t0} iterations, as many as the "
+                                           f"whole run ({total_iters}): lower milestones=[epochs] or train longer.")
+    return lambda t: 1 - max(t - t0, 0) / (total_iters - t0)
+
+# %% ../../nbs/36_train.trainer.ipynb #2275d972
 def lr_multiplier(schedule: str, total_iters: int, *, iters_per_epoch: int = 1, milestones: Sequence[int] = (),
                   gamma: float = 0.1, power: float = 0.9, min_lr_ratio: float = 0.0, warmup_iters: int = 0,
                   warmup_factor: float = 0.001) -> Callable[[int], float]:
-    """The function t -> multiplier of the base LR at iteration t (see the table above). `milestones` are epochs:
-    for 'step' one value, the period; for 'multistep' the epochs where the LR is multiplied by `gamma`."""
-    if schedule not in SCHEDULES: raise ValueError(f"schedule={schedule!r}: choose one of {SCHEDULES}.")
+    """The function t -> multiplier of the base LR at iteration t: the `SCHEDULES` entry `schedule` (see the table
+    above) times the warm-up. `milestones` are epochs: for 'step' one value, the period; for 'multistep' the epochs
+    where the LR is multiplied by `gamma`; for 'linear' the epochs before the decay starts."""
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule={schedule!r}: choose one of {tuple(SCHEDULES)}, or register your own in SCHEDULES.")
     if total_iters < 1: raise ValueError(f"total_iters={total_iters}: the schedule needs at least one iteration.")
-    ms = [int(m) * iters_per_epoch for m in milestones]
-    if schedule == 'step' and (len(ms) != 1 or ms[0] < 1):
-        raise ValueError(f"schedule='step' needs milestones=[period in epochs] (one positive value), got {list(milestones)}.")
-    if schedule == 'multistep' and (not ms or ms != sorted(ms)):
-        raise ValueError(f"schedule='multistep' needs increasing milestones (epochs), got {list(milestones)}.")
-    def main(t: int) -> float:
-        if schedule == 'step': return gamma ** (t // ms[0])
-        if schedule == 'multistep': return gamma ** sum(t >= m for m in ms)
-        if schedule == 'poly': return max(1 - t / total_iters, 0.0) ** power
-        if schedule == 'cosine': return min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(t, total_iters) / total_iters))
-        return 1.0
+    main = SCHEDULES.get(schedule)(total_iters, milestones=[int(m) * iters_per_epoch for m in milestones], gamma=gamma,
+                                   power=power, min_lr_ratio=min_lr_ratio)
     def multiplier(t: int) -> float:
         warm = warmup_factor + (1 - warmup_factor) * t / warmup_iters if t < warmup_iters else 1.0
         return warm * main(t)
@@ -106,6 +136,54 @@ class SeededDataset(Dataset):
         with torch.random.fork_rng(devices=[]):
             torch.default_generator.manual_seed(((self.seed * 1_000_003 + epoch) * 1_000_003 + i) % (2**63 - 1))
             return self.dataset[i]
+
+# %% ../../nbs/36_train.trainer.ipynb #d3072c7e
+def aspect_ratio_groups(sizes: Sequence[tuple[int, int]], k: int = 3) -> list[int]:
+    """Group id of each image from its `(height, width)`: the bin of log2(width / height) among 2k + 2 bins whose
+    inner edges are 2**linspace(-1, 1, 2k + 1) (ratios below 1/2 share the first bin, above 2 the last)."""
+    if k < 1: raise ValueError(f"k={k}: need at least one bin per side (k >= 1).")
+    edges = torch.linspace(-1, 1, 2 * k + 1)
+    groups = []
+    for n, hw in enumerate(sizes):
+        h, w = (int(v) for v in hw)
+        if h <= 0 or w <= 0: raise ValueError(f"Image {n} has size (height, width) = {tuple(hw)}: both must be positive.")
+        groups.append(int(torch.bucketize(torch.tensor(math.log2(w / h)), edges, right=True)))
+    return groups
+
+# %% ../../nbs/36_train.trainer.ipynb #f39c16b8
+class GroupedBatchSampler(Sampler):
+    """Batches of `batch_size` samples that share a group id (e.g. `aspect_ratio_groups`), in the order of a
+    `ResumableSampler`. Each epoch yields `sampler.num_samples // batch_size` batches; incomplete buckets are topped
+    up with earlier samples of their group. After `sampler.set_epoch(epoch, start)` it skips `start // batch_size`
+    batches (the trainer only resumes at batch boundaries)."""
+    def __init__(self, sampler: ResumableSampler, group_ids: Sequence[int], batch_size: int):
+        if len(group_ids) != len(sampler.dataset):
+            raise ValueError(f"group_ids has {len(group_ids)} entries for {len(sampler.dataset)} training samples: give "
+                             f"one group id per sample, in dataset order.")
+        if batch_size < 1: raise ValueError(f"batch_size={batch_size} must be at least 1.")
+        self.sampler, self.group_ids, self.batch_size = sampler, [int(g) for g in group_ids], int(batch_size)
+
+    def epoch_batches(self) -> list[list[tuple[int, int]]]:
+        "All batches of the sampler's current epoch, from its beginning."
+        start, self.sampler.start = self.sampler.start, 0
+        try: order = list(self.sampler)
+        finally: self.sampler.start = start
+        buckets, members, batches = {}, {}, []
+        for key in order:
+            g = self.group_ids[key[1]]
+            members.setdefault(g, []).append(key)
+            bucket = buckets.setdefault(g, [])
+            bucket.append(key)
+            if len(bucket) == self.batch_size: batches.append(bucket); buckets[g] = []
+        wanted = len(order) // self.batch_size
+        for g, bucket in sorted(buckets.items(), key=lambda kv: -len(kv[1])):   # fullest first
+            if len(batches) == wanted or not bucket: break
+            batches.append(bucket + [members[g][j % len(members[g])] for j in range(self.batch_size - len(bucket))])
+        return batches
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        yield from self.epoch_batches()[self.sampler.start // self.batch_size:]
+    def __len__(self) -> int: return max(self.sampler.num_samples // self.batch_size - self.sampler.start // self.batch_size, 0)
 
 # %% ../../nbs/36_train.trainer.ipynb #1c90c787
 class Callback:
@@ -423,13 +501,16 @@ class _SetupMixin:
                                          f"{n!r}: give each network its own parameters (a GAN: generator.parameters() "
                                          f"and discriminator.parameters()).")
 
-    def _make_loaders(self, train_data, val_data, batch_size, num_workers, collate_fn) -> None:
+    def _make_loaders(self, train_data, val_data, batch_size, num_workers, collate_fn, group_ids) -> None:
+        self.batch_size = batch_size
         self.sampler = ResumableSampler(train_data, shuffle=True, seed=self.seed, rank=self.rank,
                                         world_size=self.world_size, drop_last=True)
+        batching = (dict(batch_size=batch_size, sampler=self.sampler, drop_last=True) if group_ids is None else
+                    dict(batch_sampler=GroupedBatchSampler(self.sampler, group_ids, batch_size)))
         # a private generator: creating a loader iterator must not draw from the global one
-        self.train_loader = DataLoader(SeededDataset(train_data, self.seed), batch_size=batch_size, sampler=self.sampler,
-                                       num_workers=num_workers, collate_fn=collate_fn, drop_last=True,
-                                       generator=torch.Generator().manual_seed(self.seed))
+        self.train_loader = DataLoader(SeededDataset(train_data, self.seed), num_workers=num_workers,
+                                       collate_fn=collate_fn, generator=torch.Generator().manual_seed(self.seed),
+                                       **batching)
         self.iters_per_epoch = self.sampler.num_samples // batch_size
         if self.iters_per_epoch < 1:
             raise ValueError(f"batch_size={batch_size} x {self.world_size} process(es) is more than the {len(train_data)} "
@@ -548,7 +629,7 @@ class _LoopMixin:
         bar = tqdm(total=self.total_iters, initial=self.iteration, disable=not (self.progress and self.is_main),
                    desc='train', dynamic_ncols=True)
         while self.iteration < self.total_iters and self.stop_reason is None:
-            self.sampler.set_epoch(self.epoch, self.epoch_step * self.train_loader.batch_size)
+            self.sampler.set_epoch(self.epoch, self.epoch_step * self.batch_size)
             self._call('before_epoch')
             for batch in self.train_loader:
                 self.step_log = log = self._train_batch(batch)
@@ -651,14 +732,15 @@ class Trainer(_SetupMixin, _StepMixin, _LoopMixin, _CheckpointMixin):
     `training_step(batch)`: by default the weighted sum of the terms `losses(model, batch)` returns, minimised by the
     one optimizer; a task with several optimizers passes `training_step=fn(trainer, batch) -> dict of loss terms`
     that calls `trainer.optimizer_step(name, loss)` for each. Validates with `evaluate(model, loader)` every
-    `val_every` epochs. `amp`, `clip_grad_norm` and `ema_decay` install the `AMP`, `GradClip` and `EMA` callbacks.
+    `val_every` epochs. `group_ids` (one per training sample) makes every batch come from one group
+    (`GroupedBatchSampler`, e.g. by aspect ratio). `amp`, `clip_grad_norm` and `ema_decay` install the `AMP`, `GradClip` and `EMA` callbacks.
     See the lesson for every option."""
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer | Mapping[str, torch.optim.Optimizer],
                  train_data: Dataset, *, losses: Callable[[nn.Module, object], Mapping[str, Tensor]] | None = None,
                  training_step: Callable[['Trainer', object], Mapping[str, Tensor]] | None = None,
                  evaluate: Callable[[nn.Module, DataLoader], Mapping[str, float]] | None = None,
                  val_data: Dataset | None = None, batch_size: int = 32, num_workers: int = 0,
-                 collate_fn: Callable | None = None, epochs: int = 1, max_iters: int | None = None,
+                 collate_fn: Callable | None = None, group_ids: Sequence[int] | None = None, epochs: int = 1, max_iters: int | None = None,
                  schedule: str | Mapping[str, str] = 'constant', schedule_kwargs: Mapping | None = None,
                  loss_weights: Mapping[str, float] | None = None, clip_grad_norm: float | None = None,
                  amp: str | None = None, ema_decay: float | None = None, device: str | torch.device | None = None,
@@ -700,7 +782,7 @@ class Trainer(_SetupMixin, _StepMixin, _LoopMixin, _CheckpointMixin):
         self.checkpoint_every_iters, self.progress, self.config = checkpoint_every_iters, progress, dict(config or {})
         self.run_dir = Path(run_dir) if run_dir is not None else None
         if self.is_main and self.run_dir is not None: self.run_dir.mkdir(parents=True, exist_ok=True)
-        self._make_loaders(train_data, val_data, batch_size, num_workers, collate_fn)
+        self._make_loaders(train_data, val_data, batch_size, num_workers, collate_fn, group_ids)
         self.total_iters = max_iters or epochs * self.iters_per_epoch
         names = list(self.optimizers)
         kwargs = _per_optimizer(schedule_kwargs or {}, names, 'schedule_kwargs', default={})
