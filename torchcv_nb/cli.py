@@ -100,11 +100,11 @@ def run_data_shapes(args: argparse.Namespace) -> dict:
     formats = import_module('torchcv_nb.data.formats')
     try: splits = parse_fractions(args.splits)
     except argparse.ArgumentTypeError as e: raise CommandError(f'--splits {e}') from None
-    try:
-        summary = formats.write_shapes(args.out, n=args.n, size=args.size, seed=args.seed, formats=args.formats,
-                                       splits=splits, overwrite=args.overwrite, workers=args.workers,
-                                       progress=not args.quiet)
+    try: formats.check_shapes_args(args.out, args.n, args.size, args.formats, splits, args.overwrite)
     except (ValueError, FileExistsError, NotADirectoryError) as e: raise CommandError(str(e)) from None
+    # past the checks, any error is a bug in the library and keeps its traceback
+    summary = formats.write_shapes(args.out, n=args.n, size=args.size, seed=args.seed, formats=args.formats, splits=splits,
+                                   overwrite=args.overwrite, workers=args.workers, progress=not args.quiet)
     if args.json: print(json.dumps(summary, indent=1))
     else:
         print(f"wrote {summary['n']} scenes of {summary['size']}x{summary['size']} (seed {summary['seed']}, splits "

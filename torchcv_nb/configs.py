@@ -61,3 +61,59 @@ register_config('cls/shapes_dfnet_v1', {
     'model': {'name': 'dfnet_v1', 'kwargs': {'width_mult': 0.5}},
     'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 0.05, 'epochs': 12, 'warmup_iters': 50},
     'train': {'log_every': 20}})
+
+# %% ../nbs/50_tasks.segmentation.ipynb #493ceb39
+register_config('seg/shapes', {'task': 'segmentation', 'data': {'dataset': 'shapes'},
+                               'solver': {'optimizer': 'adamw', 'lr': 2e-3, 'weight_decay': 1e-4, 'epochs': 8,
+                                          'warmup_iters': 30}});
+
+# %% ../nbs/51_models.deeplabv3.ipynb #f8596356
+register_config('seg/shapes_fcn', {
+    'data': {'image_size': 128, 'crop_size': 128, 'scale_range': [0.75, 2.0], 'batch_size': 8},
+    'model': {'name': 'fcn_resnet18', 'kwargs': {'width': 16, 'output_stride': 8, 'aux_loss': True}},
+    'solver': {'lr': 4e-3, 'epochs': 12, 'warmup_iters': 50},
+    'eval': {'mode': 'multiscale', 'scales': [2.0], 'window': 128},
+    'train': {'log_every': 50, 'val_every': 12}}, base='seg/shapes')
+
+# %% ../nbs/51_models.deeplabv3.ipynb #efeae141
+register_config('seg/shapes_deeplabv3', {
+    'data': {'image_size': 128, 'crop_size': 128, 'scale_range': [0.75, 2.0], 'batch_size': 8},
+    'model': {'name': 'deeplabv3_resnet18', 'kwargs': {'width': 16, 'output_stride': 8, 'aspp_channels': 64,
+                                                       'aux_loss': True}},
+    'solver': {'lr': 4e-3, 'epochs': 12, 'warmup_iters': 50},
+    'eval': {'mode': 'multiscale', 'scales': [1.5, 2.0], 'flip': True, 'window': 128},
+    'train': {'log_every': 50, 'val_every': 12}}, base='seg/shapes')
+
+# %% ../nbs/51_models.deeplabv3.ipynb #707aba79
+register_config('seg/voc_deeplabv3', {
+    'task': 'segmentation',
+    'data': {'dataset': 'voc', 'crop_size': 513, 'scale_range': [0.5, 2.0], 'flip': True, 'batch_size': 16,
+             'num_workers': 4},
+    'model': {'name': 'deeplabv3_resnet50', 'kwargs': {'output_stride': 16, 'aux_loss': True,
+                                                       'weights_backbone': 'IMAGENET1K_V1'}},
+    'solver': {'optimizer': 'sgd', 'lr': 0.007, 'momentum': 0.9, 'weight_decay': 1e-4, 'epochs': 50,
+               'schedule': 'poly', 'power': 0.9},
+    'eval': {'mode': 'multiscale', 'scales': [0.5, 0.75, 1.0, 1.25, 1.5, 1.75], 'flip': True, 'window': 513},
+    'train': {'log_every': 20}})
+
+# %% ../nbs/52_models.pspnet.ipynb #eec1d3c7
+register_config('seg/shapes_pspnet', {
+    'data': {'image_size': 128, 'crop_size': 64, 'num_train': 2000, 'scale_range': [0.8, 1.25]},
+    'model': {'name': 'pspnet_resnet18', 'kwargs': {'width': 16, 'channels': 64}},
+    'solver': {'optimizer': 'adamw', 'lr': 6e-3, 'weight_decay': 1e-4, 'max_iters': 600, 'warmup_iters': 30},
+    'train': {'log_every': 25, 'val_every': 2}}, base='seg/shapes');
+
+# %% ../nbs/53_models.denseaspp.ipynb #2f374da3
+register_config('seg/shapes_denseaspp', {
+    'data': {'image_size': 128, 'crop_size': 64, 'num_train': 2000, 'scale_range': [0.8, 1.25]},
+    'model': {'name': 'denseaspp_resnet18', 'kwargs': {'width': 16, 'reduce_channels': 64, 'growth': 32,
+                                                       'aux_loss': True}},
+    'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 1e-4, 'max_iters': 600, 'warmup_iters': 30},
+    'train': {'log_every': 25, 'val_every': 2}}, base='seg/shapes');
+
+# %% ../nbs/54_models.ann.ipynb #c16c00a4
+register_config('seg/shapes_ann', {
+    'data': {'image_size': 128, 'crop_size': 128, 'num_train': 4000, 'scale_range': [0.75, 1.25]},
+    'model': {'name': 'ann_resnet18', 'kwargs': {'width': 16, 'channels': 64, 'key_channels': 32, 'value_channels': 32}},
+    'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 1e-4, 'epochs': 4, 'warmup_iters': 30},
+    'train': {'log_every': 20}}, base='seg/shapes');

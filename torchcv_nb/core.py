@@ -4,14 +4,16 @@
 
 # %% auto #0
 __all__ = ['TASKS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'IMAGENET_CLS', 'MODELS', 'default_device', 'seed_everything',
-           'get_rng_state', 'set_rng_state', 'UnknownNameError', 'Registry', 'ModelInfo', 'register_model',
-           'model_info', 'list_models', 'create_model', 'torchvision_weights', 'load_weights']
+           'get_rng_state', 'set_rng_state', 'UnknownNameError', 'Registry', 'import_submodules', 'ModelInfo',
+           'register_model', 'model_info', 'list_models', 'create_model', 'torchvision_weights', 'load_weights']
 
 # %% ../nbs/00_core.ipynb #82ebcc0b
 import difflib
 import fnmatch
+import importlib
 import inspect
 import os
+import pkgutil
 import random
 import re
 import warnings
@@ -184,6 +186,14 @@ class Registry:
         return sorted(n for n in self._items if fnmatch.fnmatchcase(n, pattern)
                       and all(self._meta[n].get(k) == v for k, v in where.items()))
 
+# %% ../nbs/00_core.ipynb #91a98ab7
+def import_submodules(package: str) -> list[str]:
+    "Import every public module of the package `package` (running their `@register` decorators); returns their names."
+    pkg = importlib.import_module(package)
+    if not hasattr(pkg, '__path__'): raise ValueError(f"{package!r} is a module, not a package: give a package name.")
+    return [importlib.import_module(f'{package}.{m.name}').__name__
+            for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name) if not m.name.startswith('_')]
+
 # %% ../nbs/00_core.ipynb #c74dd027
 TASKS = {'cls': 'classification', 'seg': 'semantic segmentation', 'det': 'object detection',
          'ins': 'instance segmentation', 'pose': 'pose estimation', 'gan': 'image-to-image translation'}
@@ -250,7 +260,8 @@ def _check_kwargs(name: str, builder: Callable, kwargs: dict) -> None:
     bad = [k for k in kwargs if k not in params]
     if not bad: return
     if set(bad) & set(_DILATION_ARGS):
-        able = [n for n in MODELS if _accepts(MODELS.get(n), 'output_stride')]
+        task = MODELS.info(name).get('task')      # name the dilated models of the same task
+        able = [n for n in MODELS.list(**({'task': task} if task else {})) if _accepts(MODELS.get(n), 'output_stride')]
         raise ValueError(f"{name} has no dilated variant ({', '.join(bad)} given). Output stride 8/16 by dilation is "
                          f"supported by: {', '.join(able) or 'no registered model'}.")
     accepted = [p for p, v in params.items() if v.kind in (v.KEYWORD_ONLY, v.POSITIONAL_OR_KEYWORD)]

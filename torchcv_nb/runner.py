@@ -15,13 +15,15 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 
-from .core import default_device, seed_everything
+from .core import default_device, import_submodules, seed_everything
 from .ops.misc import convert_frozen_batchnorm
-from .tasks import classification  # noqa: F401  registers the task families and their config schemas
 from .tasks.base import TASKS
 from .train.config import ConfigError, get_config, save_config
 from .train.distributed import is_main_process
 from .train.trainer import BestCheckpoint, Callback, CheckpointError, Trainer, freeze, load_checkpoint
+
+# %% ../nbs/38b_runner.ipynb #4f34064e
+import_submodules('torchcv_nb.tasks')   # every task module registers its task and config schema
 
 # %% ../nbs/38b_runner.ipynb #d076116a
 class TaskMeta(Callback):

@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['Target', 'PER_IMAGE_KEYS', 'TRANSFORMS', 'check_sample', 'per_object_keys', 'select_objects', 'hflip', 'crop', 'pad',
            'resize_output_size', 'resize', 'Transform', 'RandomTransform', 'Compose', 'RandomHorizontalFlip', 'Pad',
-           'PadToDivisible', 'RandomCrop', 'Resize', 'RandomResizedCrop', 'RandomZoomOut', 'RandomIoUCrop',
-           'SanitizeBoundingBoxes', 'adjust_brightness', 'adjust_contrast', 'adjust_saturation', 'to_dtype',
-           'adjust_hue', 'permute_channels', 'ColorJitter', 'RandomPhotometricDistort', 'ToDtype', 'Normalize',
-           'build_transforms', 'TransformExplorer', 'transform_explorer']
+           'PadToDivisible', 'RandomCrop', 'Resize', 'RandomResizedCrop', 'RandomScale', 'RandomZoomOut',
+           'RandomIoUCrop', 'SanitizeBoundingBoxes', 'adjust_brightness', 'adjust_contrast', 'adjust_saturation',
+           'to_dtype', 'adjust_hue', 'permute_channels', 'ColorJitter', 'RandomPhotometricDistort', 'ToDtype',
+           'Normalize', 'build_transforms', 'TransformExplorer', 'transform_explorer']
 
 # %% ../nbs/13_transforms.ipynb #9695505d
 import io
@@ -550,6 +550,25 @@ class RandomResizedCrop(RandomTransform):
         image, target = _crop(image, target, params['top'], params['left'], params['height'], params['width'])
         return _resize(image, target, self.size, self.antialias, self.mask_interpolation)
 
+# %% ../nbs/13_transforms.ipynb #ab11c886
+class RandomScale(RandomTransform):
+    "Resize by a factor drawn uniformly in `scale_range` (torchvision's `ScaleJitter` with the image's own size)."
+    batched = True
+    def __init__(self, scale_range: Sequence[float] = (0.5, 2.0), *, antialias: bool = True,
+                 mask_interpolation: str = 'nearest', generator: torch.Generator | None = None):
+        super().__init__(generator=generator)
+        lo, hi = (float(v) for v in scale_range)
+        if not 0 < lo <= hi: raise ValueError(f"RandomScale: scale_range={tuple(scale_range)} must be (min, max) with 0 < min <= max.")
+        self.scale_range, self.antialias = (lo, hi), antialias
+        self.mask_interpolation = _check_mask_mode(mask_interpolation, 'RandomScale')
+    def make_params(self, image: Tensor, target: Target) -> dict:
+        lo, hi = self.scale_range
+        s = lo + float(torch.rand(1, generator=self.generator)) * (hi - lo)
+        H, W = image.shape[-2:]
+        return dict(size=(max(int(H * s), 1), max(int(W * s), 1)))
+    def apply(self, image: Tensor, target: Target, params: dict) -> tuple[Tensor, Target]:
+        return _resize(image, target, params['size'], self.antialias, self.mask_interpolation)
+
 # %% ../nbs/13_transforms.ipynb #c4a06111
 _F32 = struct.Struct('f')
 def _f32(x: float) -> float:
@@ -862,8 +881,8 @@ class Normalize(Transform):
 
 # %% ../nbs/13_transforms.ipynb #f3006f3d
 TRANSFORMS = Registry('transform', how_to_list='TRANSFORMS.list()')
-for _t in (RandomHorizontalFlip, Pad, PadToDivisible, RandomCrop, Resize, RandomResizedCrop, RandomZoomOut, RandomIoUCrop,
-           SanitizeBoundingBoxes, ColorJitter, RandomPhotometricDistort, ToDtype, Normalize):
+for _t in (RandomHorizontalFlip, Pad, PadToDivisible, RandomCrop, Resize, RandomResizedCrop, RandomScale, RandomZoomOut,
+           RandomIoUCrop, SanitizeBoundingBoxes, ColorJitter, RandomPhotometricDistort, ToDtype, Normalize):
     TRANSFORMS.register(_t)
 
 def build_transforms(specs: Sequence[Mapping | str], fixed: Mapping[str, Mapping] | None = None) -> Compose:

@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['IMG_EXTENSIONS', 'VOC_CLASSES', 'DataError', 'load_image', 'DataRepairWarning', 'DataIssue', 'DatasetReport',
            'sanitize_boxes', 'VisionDataset', 'browse_dataset', 'ClassificationFolder', 'SegmentationFolder',
-           'flip_index_from_names', 'CocoDataset', 'VOCDataset', 'PairedImageFolder', 'UnpairedImageFolder',
-           'detection_collate', 'pad_images', 'DigitsDataset', 'shapes_dataset']
+           'flip_index_from_names', 'CocoDataset', 'voc_palette', 'VOCDataset', 'PairedImageFolder',
+           'UnpairedImageFolder', 'detection_collate', 'pad_images', 'DigitsDataset', 'shapes_dataset']
 
 # %% ../../nbs/12_data.datasets.ipynb #4d2f6822
 import contextlib
@@ -290,11 +290,12 @@ class ClassificationFolder(VisionDataset):
 class SegmentationFolder(VisionDataset):
     """Images in `root/<image_dir>/` and palette/grey label PNGs of class ids in `root/<label_dir>/`, paired by file
     stem. `classes`: the class names by id (0 background), if given: label values must then be ids of `classes` or
-    `ignore_index`; `None` (the default) checks no ids.
+    `ignore_index`; `None` (the default) checks no ids. `ids`: the file stems to use (e.g. a VOC split list), in that
+    order; `None` (the default) pairs every image with its label and refuses unpaired files.
     Returns `(image uint8 [3, H, W], {'semantic': int64 [H, W], 'image_id': int})`."""
     def __init__(self, root: str | Path, *, image_dir: str = 'image', label_dir: str = 'label',
                  classes: Sequence[str] | None = None, ignore_index: int = IGNORE_INDEX,
-                 transforms: Callable | None = None):
+                 ids: Sequence[str] | None = None, transforms: Callable | None = None):
         super().__init__(transforms=transforms, name=f"SegmentationFolder({Path(root).name})")
         self.root, self.ignore_index = Path(root), ignore_index
         self.classes = None if classes is None else tuple(classes)
@@ -302,6 +303,13 @@ class SegmentationFolder(VisionDataset):
         idir, ldir = _check_dir(self.root / image_dir, 'image folder', fix), _check_dir(self.root / label_dir, 'label folder', fix)
         images = {p.stem: p for p in sorted(idir.iterdir()) if _is_image(p, IMG_EXTENSIONS)}
         labels = {p.stem: p for p in sorted(ldir.iterdir()) if p.suffix.lower() == '.png'}
+        if ids is not None:
+            lost = [f'{i} ({"image" if i not in images else "label"})' for i in ids if i not in images or i not in labels]
+            if lost: raise DataError(self.root, f"{len(lost)} listed id(s) have no image or no label: {_list_names(lost)}",
+                                     f"Restore the files, or remove the ids from the list")
+            self.files = [(images[i], labels[i]) for i in ids]
+            self.report.stats.update(images=len(self.files))
+            return
         no_label = [images[k].name for k in images if k not in labels]
         if no_label: raise DataError(ldir, f"{len(no_label)} image(s) have no label PNG: {_list_names(no_label)}",
                                      "Restore the label files, or remove the images")
@@ -469,6 +477,17 @@ class CocoDataset(VisionDataset):
 # %% ../../nbs/12_data.datasets.ipynb #2b5f61c7
 VOC_CLASSES = ('background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow',
                'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor')
+
+def voc_palette(n: int = 256) -> list[tuple[int, int, int]]:
+    "The colours of VOC's label PNGs: class c gets the bits of c spread over R, G, B from the high bit down (255 is cream)."
+    out = []
+    for c in range(n):
+        rgb, v = [0, 0, 0], c
+        for shift in range(7, -1, -1):
+            for ch in range(3): rgb[ch] |= ((v >> ch) & 1) << shift
+            v >>= 3
+        out.append(tuple(rgb))
+    return out
 
 class VOCDataset(VisionDataset):
     """Pascal VOC detection: `root/ImageSets/Main/<split>.txt`, `root/Annotations/<id>.xml`, `root/JPEGImages/`.

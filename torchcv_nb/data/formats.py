@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['FORMATS', 'encode_png', 'read_image', 'write_classification', 'encode_label_png', 'read_label_png',
            'write_segmentation', 'coco_categories', 'coco_annotations', 'write_coco', 'write_coco_json', 'voc_xml',
-           'parse_voc_xml', 'write_voc', 'write_pix2pix', 'write_cyclegan', 'split_ranges', 'write_shapes']
+           'parse_voc_xml', 'write_voc', 'write_pix2pix', 'write_cyclegan', 'split_ranges', 'check_shapes_args',
+           'write_shapes']
 
 # %% ../../nbs/11_data.formats.ipynb #e359f6cc
 import json
@@ -57,16 +58,19 @@ def write_classification(root: str | Path, split: str, name: str, scene: Scene, 
     return path
 
 # %% ../../nbs/11_data.formats.ipynb #61f0ba2d
-def _palette() -> list[int]:
-    pal = np.zeros((256, 3), np.uint8); pal[:len(SHAPE_PALETTE)] = SHAPE_PALETTE; pal[IGNORE_INDEX] = 255
+def _palette(colors: Sequence[Sequence[int]] = SHAPE_PALETTE) -> list[int]:
+    pal = np.zeros((256, 3), np.uint8); pal[:len(colors)] = colors
+    if len(colors) <= IGNORE_INDEX: pal[IGNORE_INDEX] = 255
     return pal.ravel().tolist()
 
-def encode_label_png(semantic: Tensor | np.ndarray) -> bytes:
-    "A class-index map uint8 `[H, W]` as palette-PNG bytes (mode 'P', `SHAPE_PALETTE` colours, 255 white)."
+def encode_label_png(semantic: Tensor | np.ndarray, palette: Sequence[Sequence[int]] = SHAPE_PALETTE) -> bytes:
+    """A class-index map uint8 `[H, W]` as palette-PNG bytes (mode 'P'; colours by class id from `palette`, the
+    Shapes colours by default; 255 white unless the palette colours it). The pixel values stay the class ids."""
+    if len(palette) > 256: raise ValueError(f"A PNG palette holds at most 256 colours, got {len(palette)}.")
     from io import BytesIO
     a = semantic.numpy() if isinstance(semantic, Tensor) else np.asarray(semantic)
     if a.dtype != np.uint8 or a.ndim != 2: raise ValueError(f"A label map is uint8 [H, W], got {a.dtype} {a.shape}.")
-    im = Image.fromarray(np.ascontiguousarray(a), mode='P'); im.putpalette(_palette())
+    im = Image.fromarray(np.ascontiguousarray(a), mode='P'); im.putpalette(_palette(palette))
     buf = BytesIO(); im.save(buf, format='PNG')
     return buf.getvalue()
 
@@ -187,7 +191,8 @@ def split_ranges(n: int, splits: Mapping[str, float]) -> dict[str, range]:
     bounds[-1] = n
     return {k: range(int(a), int(b)) for k, a, b in zip(splits, bounds[:-1], bounds[1:])}
 
-def _check_args(out, n, size, formats, splits, overwrite):
+def check_shapes_args(out, n, size, formats, splits, overwrite) -> tuple[Path, tuple[str, ...]]:
+    "The checks `write_shapes` makes before writing anything: `(out as a Path, formats as a tuple)`, or the error to show."
     if not (isinstance(n, int) and not isinstance(n, bool) and n >= 1):
         raise ValueError(f"n={n!r}: write at least one image, e.g. n=1000.")
     if not (isinstance(size, int) and size >= 32):
@@ -261,7 +266,7 @@ def write_shapes(out: str | Path, *, n: int = 1000, size: int = 128, seed: int =
     files written), `workers` and `seconds`."""
     t0 = time.perf_counter()
     splits = dict(splits or {'train': 0.8, 'val': 0.2})
-    out, formats = _check_args(out, n, size, formats, splits, overwrite)
+    out, formats = check_shapes_args(out, n, size, formats, splits, overwrite)
     formats = tuple(f for f in FORMATS if f in formats)           # canonical order
     cfg = replace(cfg or ShapesConfig(), image_size=size)
     for f in formats:                                              # only our folders, only when allowed (checked above)
