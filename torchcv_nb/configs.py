@@ -100,7 +100,7 @@ register_config('seg/voc_deeplabv3', {
 register_config('seg/shapes_pspnet', {
     'data': {'image_size': 128, 'crop_size': 64, 'num_train': 2000, 'scale_range': [0.8, 1.25]},
     'model': {'name': 'pspnet_resnet18', 'kwargs': {'width': 16, 'channels': 64}},
-    'solver': {'optimizer': 'adamw', 'lr': 6e-3, 'weight_decay': 1e-4, 'max_iters': 600, 'warmup_iters': 30},
+    'solver': {'optimizer': 'adamw', 'lr': 6e-3, 'weight_decay': 1e-4, 'max_iters': 1800, 'warmup_iters': 30},
     'train': {'log_every': 25, 'val_every': 2}}, base='seg/shapes');
 
 # %% ../nbs/53_models.denseaspp.ipynb #2f374da3
@@ -108,7 +108,7 @@ register_config('seg/shapes_denseaspp', {
     'data': {'image_size': 128, 'crop_size': 64, 'num_train': 2000, 'scale_range': [0.8, 1.25]},
     'model': {'name': 'denseaspp_resnet18', 'kwargs': {'width': 16, 'reduce_channels': 64, 'growth': 32,
                                                        'aux_loss': True}},
-    'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 1e-4, 'max_iters': 600, 'warmup_iters': 30},
+    'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 1e-4, 'max_iters': 1800, 'warmup_iters': 30},
     'train': {'log_every': 25, 'val_every': 2}}, base='seg/shapes');
 
 # %% ../nbs/54_models.ann.ipynb #c16c00a4
