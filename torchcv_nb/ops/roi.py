@@ -127,8 +127,9 @@ def _roi_align_python(input: Tensor, rois: Tensor, spatial_scale: float, output_
     Y = lambda t: t[:, :, None, :, None, ..., None]      # [K, PH, 1, Gh, 1, (2), 1]
     X = lambda t: t[:, None, :, None, :, ..., None, :]   # [K, 1, PW, 1, Gw, 1, (2)]
     index = b[:, None, None, None, None, None, None] * (H * W) + Y(yi) * W + X(xi)   # [K, PH, PW, Gh, Gw, 2, 2]
-    weight = Y(wy) * X(wx)
     valid = Y(vy[..., None]) & X(vx[..., None])
+    weight = torch.where(valid, Y(wy) * X(wx), 0)   # padding samples may hold inf/nan (a box with no samples);
+                                                     # CUDA's embedding_bag multiplies them by the zero row
     L = Gh * Gw * 4
     index = torch.where(valid, index, N * H * W).reshape(K * PH * PW, L)
     out = F.embedding_bag(index, _pixel_table(input), per_sample_weights=weight.reshape(K * PH * PW, L),
