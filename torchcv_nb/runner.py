@@ -178,7 +178,8 @@ def validate(run_dir: str | Path, *, checkpoint: str = 'best') -> dict:
     run_dir = Path(run_dir)
     cfg, task, model, path = _load_for_eval(run_dir, checkpoint)
     _, val_ds, _ = task.build_data()
-    loader = torch.utils.data.DataLoader(val_ds, batch_size=cfg['data']['batch_size'], collate_fn=task.collate)
+    loader = torch.utils.data.DataLoader(val_ds, batch_size=cfg['data']['batch_size'], collate_fn=task.collate,
+                                         num_workers=cfg['data'].get('num_workers', 0))
     with torch.no_grad(): metrics = task.evaluate(model, loader) | {'checkpoint': str(path)}
     (run_dir / 'val_metrics.json').write_text(json.dumps(metrics, indent=1))
     return metrics

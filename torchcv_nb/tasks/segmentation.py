@@ -22,7 +22,7 @@ from ..data.datasets import VOC_CLASSES, SegmentationFolder, voc_palette
 from ..data.formats import encode_label_png
 from ..data.shapes import IGNORE_INDEX, SHAPE_CLASSES, SHAPE_PALETTE, ShapesConfig, colorize_semantic, generate_scenes
 from ..metrics.segmentation import confusion_matrix, segmentation_scores
-from .base import TASKS, Task
+from .base import TASKS, Task, data_root
 from ..train.config import ConfigError, register_schema
 from ..transforms import (Compose, RandomCrop, RandomHorizontalFlip, RandomPhotometricDistort, RandomScale,
                                    build_transforms)
@@ -79,16 +79,10 @@ def shapes_pairs(d: Mapping) -> tuple[list, list, list[str], list]:
     def split(n, seed): return [(s.image, s.semantic.to(torch.int64)) for s in generate_scenes(n, seed=seed, cfg=cfg)]
     return split(d['num_train'], d['seed']), split(d['num_val'], d['seed'] + 1), list(SHAPE_CLASSES), list(SHAPE_PALETTE)
 
-def _root(d: Mapping, layout: str) -> Path:
-    if not d['root']: raise ConfigError(f"data.dataset={d['dataset']} needs data.root=<{layout}>.")
-    root = Path(d['root'])
-    if not root.is_dir(): raise FileNotFoundError(f"data.root={root} is not a folder; it should hold {layout}.")
-    return root
-
 @SEGMENTATION_DATASETS.register(name='folder')
 def folder_pairs(d: Mapping) -> tuple[Dataset, Dataset, list[str], list]:
     "`root/train` and `root/val`, each with `image/` and `label/` (PNG class ids), paired by file stem."
-    root = _root(d, 'a folder with train/ and val/, each holding image/ and label/')
+    root = data_root(d, 'a folder with train/ and val/, each holding image/ and label/')
     if not d['classes']:
         raise ConfigError("data.dataset=folder needs data.classes=[names by class id, background first], e.g. "
                           "data.classes=[background,road,car]: the label PNGs hold ids, not names.")
@@ -100,7 +94,7 @@ def folder_pairs(d: Mapping) -> tuple[Dataset, Dataset, list[str], list]:
 @SEGMENTATION_DATASETS.register(name='voc')
 def voc_pairs(d: Mapping) -> tuple[Dataset, Dataset, list[str], list]:
     "Pascal VOC: `JPEGImages/`, `SegmentationClass/` and the lists `ImageSets/Segmentation/{train,val}.txt`."
-    root = _root(d, 'VOCdevkit/VOC2012 (JPEGImages/, SegmentationClass/, ImageSets/Segmentation/)')
+    root = data_root(d, 'VOCdevkit/VOC2012 (JPEGImages/, SegmentationClass/, ImageSets/Segmentation/)')
     def split(name):
         lst = root / 'ImageSets' / 'Segmentation' / f'{name}.txt'
         if not lst.is_file(): raise FileNotFoundError(f"{lst} not found: data.root must be the VOC2012 folder.")
