@@ -37,10 +37,10 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda it: rank.get(getattr(getattr(it, 'callspec', None), 'id', None), len(rank)))
 
 # The longest notebooks in the full tier (training cells, C++ builds), longest first; the rest keep their order.
-SLOW_FIRST = ['51_models.deeplabv3.ipynb', '44_models.shufflenetv1.ipynb', '54_models.ann.ipynb',
-              '91_tutorial.digits.ipynb', '45_models.shufflenetv2.ipynb', '52_models.pspnet.ipynb', '41_models.vgg.ipynb',
-              '46_models.dfnet.ipynb', '21_ops.extension.ipynb', '43_models.densenet.ipynb', '11_data.formats.ipynb',
-              '42_models.resnet.ipynb', '53_models.denseaspp.ipynb', '23_ops.roi.ipynb', '22_ops.nms.ipynb',
+SLOW_FIRST = ['64_models.ssd.ipynb', '51_models.deeplabv3.ipynb', '44_models.shufflenetv1.ipynb', '54_models.ann.ipynb',
+              '91_tutorial.digits.ipynb', '45_models.shufflenetv2.ipynb', '52_models.pspnet.ipynb', '53_models.denseaspp.ipynb',
+              '41_models.vgg.ipynb', '62_tasks.detection.ipynb', '46_models.dfnet.ipynb', '21_ops.extension.ipynb', '43_models.densenet.ipynb', '11_data.formats.ipynb',
+              '42_models.resnet.ipynb', '23_ops.roi.ipynb', '22_ops.nms.ipynb',
               '24_ops.deform_conv.ipynb']
 
 def pytest_terminal_summary(terminalreporter):

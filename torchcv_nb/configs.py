@@ -71,18 +71,15 @@ register_config('seg/shapes', {'task': 'segmentation', 'data': {'dataset': 'shap
 register_config('seg/shapes_fcn', {
     'data': {'image_size': 128, 'crop_size': 128, 'scale_range': [0.75, 2.0], 'batch_size': 8},
     'model': {'name': 'fcn_resnet18', 'kwargs': {'width': 16, 'output_stride': 8, 'aux_loss': True}},
-    'solver': {'lr': 4e-3, 'epochs': 12, 'warmup_iters': 50},
-    'eval': {'mode': 'multiscale', 'scales': [2.0], 'window': 128},
-    'train': {'log_every': 50, 'val_every': 12}}, base='seg/shapes')
+    'solver': {'lr': 4e-3, 'max_iters': 2500, 'warmup_iters': 50, 'amp': 'bf16'},
+    'eval': {'mode': 'multiscale', 'scales': [1.5, 2.0], 'flip': True, 'window': 128},
+    'train': {'log_every': 50, 'val_every': 100}}, base='seg/shapes')
 
 # %% ../nbs/51_models.deeplabv3.ipynb #efeae141
 register_config('seg/shapes_deeplabv3', {
-    'data': {'image_size': 128, 'crop_size': 128, 'scale_range': [0.75, 2.0], 'batch_size': 8},
     'model': {'name': 'deeplabv3_resnet18', 'kwargs': {'width': 16, 'output_stride': 8, 'aspp_channels': 64,
                                                        'aux_loss': True}},
-    'solver': {'lr': 4e-3, 'epochs': 12, 'warmup_iters': 50},
-    'eval': {'mode': 'multiscale', 'scales': [1.5, 2.0], 'flip': True, 'window': 128},
-    'train': {'log_every': 50, 'val_every': 12}}, base='seg/shapes')
+    'solver': {'max_iters': 2200}}, base='seg/shapes_fcn')
 
 # %% ../nbs/51_models.deeplabv3.ipynb #707aba79
 register_config('seg/voc_deeplabv3', {
@@ -98,22 +95,40 @@ register_config('seg/voc_deeplabv3', {
 
 # %% ../nbs/52_models.pspnet.ipynb #eec1d3c7
 register_config('seg/shapes_pspnet', {
-    'data': {'image_size': 128, 'crop_size': 64, 'num_train': 2000, 'scale_range': [0.8, 1.25]},
     'model': {'name': 'pspnet_resnet18', 'kwargs': {'width': 16, 'channels': 64}},
-    'solver': {'optimizer': 'adamw', 'lr': 6e-3, 'weight_decay': 1e-4, 'max_iters': 1800, 'warmup_iters': 30},
-    'train': {'log_every': 25, 'val_every': 2}}, base='seg/shapes');
+    'solver': {'max_iters': 2400}}, base='seg/shapes_fcn');
 
 # %% ../nbs/53_models.denseaspp.ipynb #2f374da3
 register_config('seg/shapes_denseaspp', {
-    'data': {'image_size': 128, 'crop_size': 64, 'num_train': 2000, 'scale_range': [0.8, 1.25]},
     'model': {'name': 'denseaspp_resnet18', 'kwargs': {'width': 16, 'reduce_channels': 64, 'growth': 32,
                                                        'aux_loss': True}},
-    'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 1e-4, 'max_iters': 1800, 'warmup_iters': 30},
-    'train': {'log_every': 25, 'val_every': 2}}, base='seg/shapes');
+    'solver': {'max_iters': 2100}}, base='seg/shapes_fcn');
 
 # %% ../nbs/54_models.ann.ipynb #c16c00a4
 register_config('seg/shapes_ann', {
-    'data': {'image_size': 128, 'crop_size': 128, 'num_train': 4000, 'scale_range': [0.75, 1.25]},
     'model': {'name': 'ann_resnet18', 'kwargs': {'width': 16, 'channels': 64, 'key_channels': 32, 'value_channels': 32}},
-    'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 1e-4, 'epochs': 4, 'warmup_iters': 30},
-    'train': {'log_every': 20}}, base='seg/shapes');
+    'solver': {'max_iters': 2200}}, base='seg/shapes_fcn');
+
+# %% ../nbs/62_tasks.detection.ipynb #5a07d11d
+register_config('det/shapes', {'task': 'detection', 'data': {'dataset': 'shapes'},
+                               'solver': {'optimizer': 'adamw', 'lr': 1e-3, 'weight_decay': 1e-4, 'epochs': 10,
+                                          'warmup_iters': 50}});
+
+# %% ../nbs/64_models.ssd.ipynb #ba99d8a5
+register_config('det/shapes_ssd', {
+    'data': {'augment': 'flip', 'batch_size': 16},
+    'model': {'name': 'ssd128_vgg16', 'kwargs': {'width_mult': 0.125, 'batch_norm': True}},
+    'solver': {'optimizer': 'adamw', 'lr': 6e-3, 'weight_decay': 1e-4, 'epochs': 100, 'max_iters': 2000,
+               'warmup_iters': 50, 'schedule': 'cosine'},
+    'train': {'log_every': 100, 'val_every': 100}}, base='det/shapes');
+
+# %% ../nbs/64_models.ssd.ipynb #75370555
+register_config('det/voc_ssd300', {
+    'task': 'detection',
+    'data': {'dataset': 'voc', 'splits': ['trainval', 'test'], 'augment': 'ssd', 'zoom_out': 4.0, 'batch_size': 32,
+             'num_workers': 4},
+    'model': {'name': 'ssd300_vgg16', 'kwargs': {'weights_backbone': 'IMAGENET1K_FEATURES'}},
+    'solver': {'optimizer': 'sgd', 'lr': 1e-3, 'momentum': 0.9, 'weight_decay': 5e-4, 'epochs': 383,
+               'schedule': 'multistep', 'milestones': [255, 319], 'gamma': 0.1, 'warmup_iters': 500},
+    'eval': {'metric': 'voc07'},
+    'train': {'metric': 'map', 'log_every': 100, 'val_every': 20}});
