@@ -118,9 +118,9 @@ register_config('det/shapes', {'task': 'detection', 'data': {'dataset': 'shapes'
 register_config('det/shapes_ssd', {
     'data': {'augment': 'flip', 'batch_size': 16},
     'model': {'name': 'ssd128_vgg16', 'kwargs': {'width_mult': 0.125, 'batch_norm': True}},
-    'solver': {'optimizer': 'adamw', 'lr': 6e-3, 'weight_decay': 1e-4, 'epochs': 100, 'max_iters': 2000,
+    'solver': {'optimizer': 'adamw', 'lr': 6e-3, 'weight_decay': 1e-4, 'epochs': 100, 'max_iters': 1200,
                'warmup_iters': 50, 'schedule': 'cosine'},
-    'train': {'log_every': 100, 'val_every': 100}}, base='det/shapes');
+    'train': {'log_every': 100, 'val_every': 300}}, base='det/shapes');
 
 # %% ../nbs/64_models.ssd.ipynb #75370555
 register_config('det/voc_ssd300', {
@@ -132,3 +132,23 @@ register_config('det/voc_ssd300', {
                'schedule': 'multistep', 'milestones': [255, 319], 'gamma': 0.1, 'warmup_iters': 500},
     'eval': {'metric': 'voc07'},
     'train': {'metric': 'map', 'log_every': 100, 'val_every': 20}});
+
+# %% ../nbs/65_models.yolov3.ipynb #6e629c20
+register_config('det/shapes_yolov3', {
+    'data': {'augment': 'flip', 'batch_size': 16},
+    'model': {'name': 'yolov3', 'kwargs': {'width_mult': 0.25, 'depths': [1, 1, 2, 2, 1], 'img_size': 128,
+                                           'anchors': [[[22, 22], [28, 28], [27, 44]], [[36, 35], [44, 43], [36, 56]], [[50, 51], [45, 74], [73, 88]]],
+                                           'multiscale': False}},
+    'solver': {'optimizer': 'adamw', 'lr': 6e-3, 'weight_decay': 1e-4, 'epochs': 100, 'max_iters': 2000,
+               'warmup_iters': 50, 'schedule': 'cosine', 'amp': 'bf16'},
+    'train': {'log_every': 100, 'val_every': 100000}}, base='det/shapes');
+
+# %% ../nbs/65_models.yolov3.ipynb #58e69d0c
+register_config('det/coco_yolov3', {
+    'task': 'detection',
+    'data': {'dataset': 'coco', 'augment': 'ssd', 'batch_size': 64, 'num_workers': 8},
+    'model': {'name': 'yolov3', 'kwargs': {'img_size': 416, 'multiscale': True}},
+    'solver': {'optimizer': 'sgd', 'lr': 1e-3, 'momentum': 0.9, 'weight_decay': 5e-4, 'epochs': 1000,
+               'max_iters': 500_000, 'schedule': 'multistep', 'milestones': [216, 244], 'gamma': 0.1,
+               'warmup_iters': 1000},
+    'train': {'log_every': 100, 'val_every': 20}});

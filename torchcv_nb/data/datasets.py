@@ -18,6 +18,7 @@ import math
 import os
 import re
 import warnings
+import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from .anchors import wh_iou
 from ..ops.boxes import _check_boxes
 from ..ops.nms import batched_nms
 

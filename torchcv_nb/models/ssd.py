@@ -244,7 +244,7 @@ SSD_BOXES = {   # DefaultBoxGenerator settings per builder
                    scales=[0.07, 0.15, 0.33, 0.51, 0.69, 0.87, 1.05], steps=[8, 16, 32, 64, 100, 300]),
     'ssd512': dict(aspect_ratios=[[2], [2, 3], [2, 3], [2, 3], [2, 3], [2], [2]],
                    scales=[0.04, 0.1, 0.26, 0.42, 0.58, 0.74, 0.9, 1.06], steps=[8, 16, 32, 64, 128, 256, 512]),
-    'ssd128': dict(aspect_ratios=[[2], [2, 3], [2, 3], [2]], scales=[0.1, 0.2, 0.4, 0.65, 0.9], steps=[8, 16, 32, 64]),
+    'ssd128': dict(aspect_ratios=[[2], [2], [2], [2]], scales=[0.18, 0.3, 0.45, 0.65, 0.9], steps=[8, 16, 32, 64]),
 }
 SSD300_MEAN, SSD300_STD = (0.48235, 0.45882, 0.40784), (1.0 / 255.0,) * 3
 
@@ -291,5 +291,5 @@ def ssd128_vgg16(*, num_classes: int = 91, weights_backbone: str | None = None, 
                  width_mult: float = 1.0, batch_norm: bool = False, image_mean: Sequence[float] = IMAGENET_MEAN, image_std: Sequence[float] = IMAGENET_STD,
                  score_thresh: float = 0.01, nms_thresh: float = 0.45, detections_per_img: int = 100,
                  iou_thresh: float = 0.5, topk_candidates: int = 200, positive_fraction: float = 0.25) -> SSD:
-    "SSD on VGG-16 for 128x128 images: four maps (16, 8, 4, 2 cells), 1,520 default boxes; `width_mult=0.125, batch_norm=True` trains on a CPU."
+    "SSD on VGG-16 for 128x128 images: four maps (16, 8, 4, 2 cells), 1,360 default boxes fitted to Shapes; `width_mult=0.125, batch_norm=True` trains on a CPU."
     return _ssd_vgg16('ssd128', 128, SSD128_EXTRAS, **locals())
