@@ -135,7 +135,7 @@ register_config('det/voc_ssd300', {
 
 # %% ../nbs/65_models.yolov3.ipynb #6e629c20
 register_config('det/shapes_yolov3', {
-    'data': {'augment': 'flip', 'batch_size': 16},
+    'data': {'augment': 'flip', 'batch_size': 16, 'num_train': 4000},
     'model': {'name': 'yolov3', 'kwargs': {'width_mult': 0.25, 'depths': [1, 1, 2, 2, 1], 'img_size': 128,
                                            'anchors': [[[22, 22], [28, 28], [27, 44]], [[36, 35], [44, 43], [36, 56]], [[50, 51], [45, 74], [73, 88]]],
                                            'multiscale': False}},
