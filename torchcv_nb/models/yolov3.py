@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..core import IMAGENET_CLS, register_model
+from .backbone import Backbone, FeatureInfo
 from ..ops.boxes import box_iou
 from .anchors import YOLOV3_ANCHORS, YOLOV3_STRIDES
 from .det_utils import select_detections, yolo_assign
@@ -66,12 +67,20 @@ class Darknet53(nn.Module):
             x = stage(x); out.append(x)
         return out[2:]
 
-class DarknetClassifier(nn.Module):
-    "Darknet-53 for ImageNet: the body, global average pooling and a linear layer (darknet's 1x1 conv on the pooled map)."
-    def __init__(self, body: Darknet53, num_classes: int = 1000):
+class DarknetClassifier(Backbone):
+    """Darknet-53 for ImageNet as a course backbone (lesson 40): the stem and five stages of `darknet`, global average
+    pooling and a linear layer (darknet's 1x1 conv on the pooled map); `feature_extractor` gives any stages' maps."""
+    def __init__(self, darknet: Darknet53, num_classes: int = 1000):
         super().__init__()
-        self.body, self.fc = body, nn.Linear(body.out_channels[-1], num_classes)
-    def forward(self, x: Tensor) -> Tensor: return self.fc(self.body(x)[-1].mean((2, 3)))
+        self.stem, self.stages = darknet.stem, darknet.stages
+        self.body = ('stem',) + tuple(f'stages.{i}' for i in range(len(self.stages)))
+        self.feature_info = [FeatureInfo(f'stages.{i}', s[0][0].out_channels, 2 ** (i + 1)) for i, s in enumerate(self.stages)]
+        self.num_features = self.feature_info[-1].channels
+        self.reset_classifier(num_classes)
+    def forward_features(self, x: Tensor) -> Tensor:
+        x = self.stem(x)
+        for stage in self.stages: x = stage(x)
+        return x
 
 @register_model(**{**IMAGENET_CLS, 'input_size': (3, 256, 256)})
 def darknet53(*, num_classes: int = 1000, depths: Sequence[int] = DARKNET53_DEPTHS, width_mult: float = 1.0) -> DarknetClassifier:
