@@ -18,7 +18,7 @@ from torch import Tensor, nn
 
 from ..core import IMAGENET_CLS, register_model
 from .backbone import Backbone, FeatureInfo
-from ..ops.boxes import box_iou
+from ..ops.boxes import box_iou, clip_boxes_to_image
 from .anchors import YOLOV3_ANCHORS, YOLOV3_STRIDES
 from .det_utils import select_detections, yolo_assign
 from .detection_transform import check_detection_inputs
@@ -138,9 +138,7 @@ def letterbox_boxes(boxes: Tensor, scale: Tensor, offset: Tensor) -> Tensor:
 
 def unletterbox_boxes(boxes: Tensor, scale: Tensor, offset: Tensor, original_size: tuple[int, int]) -> Tensor:
     "The inverse of `letterbox_boxes`, clipped to the original image of `original_size` (H, W)."
-    b = (boxes - offset.repeat(2).to(boxes)) / scale.repeat(2).to(boxes)
-    h, w = original_size
-    return torch.stack([b[:, 0].clamp(0, w), b[:, 1].clamp(0, h), b[:, 2].clamp(0, w), b[:, 3].clamp(0, h)], 1)
+    return clip_boxes_to_image((boxes - offset.repeat(2).to(boxes)) / scale.repeat(2).to(boxes), original_size)
 
 # %% ../../nbs/65_models.yolov3.ipynb #1235f66c
 def yolo_multiscale(img_size: int, low: int = 10, high: int = 19, base: int = 13) -> tuple[int, ...]:
