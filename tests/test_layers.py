@@ -52,7 +52,8 @@ def test_plotting_and_benchmark_import_only_core():
         assert not bad, f'torchcv_nb.{name} imports {bad}: it sits beside core and may import only core'
 
 def test_models_load_neither_training_code_nor_matplotlib():
-    probe = ("import sys, torchcv_nb.models as m; m.create_model('resnet18', num_classes=3); "
+    probe = ("import sys, torchcv_nb.data, torchcv_nb.data.datasets, torchcv_nb.transforms, torchcv_nb.metrics, "
+             "torchcv_nb.models as m; m.create_model('resnet18', num_classes=3); "
              "print(sorted(k for k in sys.modules if k.startswith(('torchcv_nb.train', 'torchcv_nb.tasks', "
              "'torchcv_nb.runner', 'torchcv_nb.configs', 'matplotlib'))))")
     out = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True, cwd=ROOT)

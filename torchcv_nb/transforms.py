@@ -20,11 +20,9 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from matplotlib.figure import Figure
 from torch import Tensor
 
 from .core import Registry
-from .plotting import show_sample
 from .data.shapes import IGNORE_INDEX
 from .ops.boxes import clip_boxes_to_image
 
@@ -947,6 +945,8 @@ class TransformExplorer:
     def update(self) -> None:
         "Recompute `result` from the controls and redraw the picture."
         self.result = self.transform(**self.params())
+        from matplotlib.figure import Figure                      # drawing only (see the imports)
+        from torchcv_nb.plotting import show_sample
         fig = Figure(figsize=self.figsize, dpi=self.dpi)
         ax = fig.add_subplot()
         show_sample(*self.result, ax, skeleton=self.skeleton, class_names=self.class_names,

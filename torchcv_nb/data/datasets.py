@@ -24,7 +24,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from pycocotools.coco import COCO
@@ -33,7 +32,6 @@ from torch.utils.data import Dataset
 from torchvision.io import ImageReadMode, decode_image
 from tqdm import tqdm
 
-from ..plotting import show_image, show_sample
 from .formats import FORMATS, parse_voc_xml, read_label_png
 from .shapes import IGNORE_INDEX, SHAPE_CLASSES
 from ..ops.boxes import box_convert, clip_boxes_to_image
@@ -185,6 +183,7 @@ class VisionDataset(Dataset):
 
 # %% ../../nbs/12_data.datasets.ipynb #f3cdeb29
 def _panel(ax, image: Tensor, target: Mapping, *, class_names, skeleton, title: str) -> None:
+    from torchcv_nb.plotting import show_image, show_sample    # drawing only: importing the data lessons needs no matplotlib
     t = {k: target[k] for k in ('boxes', 'labels', 'masks', 'keypoints') if k in target}
     if 'semantic' in target and 'masks' not in t: t['masks'] = target['semantic']
     if 'label' in target and class_names is not None: title = f"{title} {class_names[int(target['label'])]}"
@@ -228,6 +227,7 @@ def browse_dataset(dataset: Sequence, *, n: int = 8, indices: Sequence[int] | No
     per = len(samples[0][1]) * (2 if 'image_b' in samples[0][1][0][2] else 1)   # panels per sample
     ncols = max(1, min(ncols, len(samples)))
     nrows = -(-len(samples) // ncols)
+    import matplotlib.pyplot as plt
     fig, axs = plt.subplots(nrows, ncols * per, figsize=(cell * ncols * per, (cell + 0.3) * nrows), squeeze=False)
     for ax in axs.flat: ax.set_visible(False)
     for k, (i, views) in enumerate(samples):

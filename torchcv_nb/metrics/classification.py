@@ -8,9 +8,7 @@ __all__ = ['accuracy', 'confusion_matrix', 'ConfusionMatrix', 'normalize_confusi
 # %% ../../nbs/30_metrics.classification.ipynb #a8c4e366
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import torch
-from matplotlib.axes import Axes
 from torch import Tensor
 
 # %% ../../nbs/30_metrics.classification.ipynb #dc3ec8d3
@@ -131,13 +129,14 @@ def normalize_confusion(cm: Tensor, normalize: str | None = 'true') -> Tensor:
     return torch.where(s > 0, cm / s.clamp(min=1), 0.0)
 
 def plot_confusion_matrix(cm: Tensor, *, class_names: Sequence[str] | None = None, normalize: str | None = None,
-                          ax: Axes | None = None, cmap: str = 'Blues', values: bool = True, fontsize: float = 8) -> Axes:
+                          ax: 'matplotlib.axes.Axes | None' = None, cmap: str = 'Blues', values: bool = True, fontsize: float = 8) -> 'matplotlib.axes.Axes':
     """Draw `cm (Tensor[C, C])` (rows true, columns predicted) as a heatmap with the counts (or, with `normalize`
     'true' | 'pred' | 'all', the fractions) written in the cells. Returns the axes."""
     m = normalize_confusion(torch.as_tensor(cm), normalize)
     C = m.shape[0]
     names = list(class_names) if class_names is not None else [str(i) for i in range(C)]
     if len(names) != C: raise ValueError(f"plot_confusion_matrix: {len(names)} class_names for {C} classes.")
+    import matplotlib.pyplot as plt                      # drawing only: the metrics need no matplotlib
     if ax is None: _, ax = plt.subplots(figsize=(0.45 * C + 1.6, 0.45 * C + 1.2))
     im = ax.imshow(m.numpy(), cmap=cmap, vmin=0)
     if values:
