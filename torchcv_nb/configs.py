@@ -152,3 +152,41 @@ register_config('det/coco_yolov3', {
                'max_iters': 500_000, 'schedule': 'multistep', 'milestones': [216, 244], 'gamma': 0.1,
                'warmup_iters': 1000},
     'train': {'log_every': 100, 'val_every': 20}});
+
+# %% ../nbs/69_models.faster_rcnn_inspect.ipynb #b77f7a6a
+register_config('det/shapes_faster_rcnn', {
+    'data': {'augment': 'flip', 'batch_size': 16, 'num_train': 4000},
+    'model': {'name': 'fasterrcnn_resnet50_c4', 'kwargs': {
+        'backbone_name': 'resnet18', 'width': 16, 'min_size': 192, 'max_size': 192, 'box_head': 'mlp',
+        'representation_size': 128, 'sizes': [24, 34, 48, 68, 96, 136], 'box_batch_size_per_image': 128}},
+    'solver': {'optimizer': 'adamw', 'lr': 2e-3, 'weight_decay': 1e-4, 'epochs': 100, 'max_iters': 1200,
+               'warmup_iters': 50, 'schedule': 'cosine'},
+    'train': {'log_every': 100, 'val_every': 100000}}, base='det/shapes');
+
+# %% ../nbs/69_models.faster_rcnn_inspect.ipynb #57c73869
+register_config('det/shapes_faster_rcnn_fpn', {
+    'data': {'augment': 'flip', 'batch_size': 16, 'num_train': 4000},
+    'model': {'name': 'fasterrcnn_resnet50_fpn', 'kwargs': {
+        'backbone_name': 'resnet18', 'width': 16, 'min_size': 128, 'max_size': 128, 'out_channels': 32,
+        'representation_size': 128, 'sizes': [[16, 23], [32, 45], [64, 91], [128, 181], [256, 362]],
+        'canonical_scale': 64, 'box_batch_size_per_image': 128}},
+    'solver': {'optimizer': 'adamw', 'lr': 2e-3, 'weight_decay': 1e-4, 'epochs': 100, 'max_iters': 1200,
+               'warmup_iters': 50, 'schedule': 'cosine'},
+    'train': {'log_every': 100, 'val_every': 100000}}, base='det/shapes');
+
+# %% ../nbs/69_models.faster_rcnn_inspect.ipynb #2e423cf8
+register_config('det/coco_faster_rcnn_fpn', {
+    'task': 'detection',
+    'data': {'dataset': 'coco', 'splits': ['train2017', 'val2017'], 'augment': 'flip', 'batch_size': 16,
+             'num_workers': 8},
+    'model': {'name': 'fasterrcnn_resnet50_fpn', 'kwargs': {'weights_backbone': 'IMAGENET1K_V1',
+                                                            'min_size': 800, 'max_size': 1333}},
+    'solver': {'optimizer': 'sgd', 'lr': 0.02, 'momentum': 0.9, 'weight_decay': 1e-4, 'epochs': 26,
+               'schedule': 'multistep', 'milestones': [16, 22], 'gamma': 0.1, 'warmup_iters': 1000,
+               'warmup_factor': 1e-3},
+    'train': {'log_every': 100}});
+
+register_config('det/voc_faster_rcnn_fpn', {
+    'data': {'dataset': 'voc', 'splits': ['trainval', 'test']},
+    'eval': {'metric': 'voc07'},
+    'train': {'metric': 'map'}}, base='det/coco_faster_rcnn_fpn');

@@ -276,8 +276,11 @@ def create_model(name: str, *, weights: str | os.PathLike | None = None, feature
     `torchcv_nb.models.backbone`)."""
     builder = MODELS.get(name)
     _check_kwargs(name, builder, kwargs)
-    model = builder(**kwargs)
-    if weights is not None: load_weights(model, name, weights)
+    if weights is not None and 'weights' in inspect.signature(builder).parameters:   # detectors: weights pick frozen BN
+        model = builder(weights=weights, **kwargs)
+    else:
+        model = builder(**kwargs)
+        if weights is not None: load_weights(model, name, weights)
     if features_only or out_indices is not None:
         if not hasattr(model, 'feature_extractor'):
             raise TypeError(f"Model {name!r} is not a backbone (it has no feature_extractor): drop features_only= "
