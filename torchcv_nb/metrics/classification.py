@@ -129,9 +129,9 @@ def normalize_confusion(cm: Tensor, normalize: str | None = 'true') -> Tensor:
     return torch.where(s > 0, cm / s.clamp(min=1), 0.0)
 
 def plot_confusion_matrix(cm: Tensor, *, class_names: Sequence[str] | None = None, normalize: str | None = None,
-                          ax: 'matplotlib.axes.Axes | None' = None, cmap: str = 'Blues', values: bool = True, fontsize: float = 8) -> 'matplotlib.axes.Axes':
+                          ax=None, cmap: str = 'Blues', values: bool = True, fontsize: float = 8):
     """Draw `cm (Tensor[C, C])` (rows true, columns predicted) as a heatmap with the counts (or, with `normalize`
-    'true' | 'pred' | 'all', the fractions) written in the cells. Returns the axes."""
+    'true' | 'pred' | 'all', the fractions) written in the cells, on matplotlib axes `ax` (default: a new figure). Returns the axes."""
     m = normalize_confusion(torch.as_tensor(cm), normalize)
     C = m.shape[0]
     names = list(class_names) if class_names is not None else [str(i) for i in range(C)]
