@@ -19,15 +19,18 @@ def free_port() -> int:
     "A TCP port that was free a moment ago (another process may still take it first: hence the retry below)."
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
-def launch_torchrun(script_path, *args, nproc=2, timeout=300, attempts=2):
+def launch_torchrun(script_path, *args, nproc=2, timeout=300, attempts=2, before_attempt=None):
     """Run `script_path` with `args` on `nproc` torchrun processes (`python -m torch.distributed.run`, found without
     relying on PATH), one thread each, without this process's torchrun variables; returns the seconds the successful
     launch took. A launch can fail for reasons outside the program on a busy machine (another process takes the free
     port before torchrun binds it, or gloo aborts on a refused connection), so a failed launch is tried once more on
-    a new port; if every attempt fails, all their errors are raised."""
+    a new port; if every attempt fails, all their errors are raised. `before_attempt()`, if given, runs before every
+    attempt: a launch that changes files (a resume that writes checkpoints) restores them there, so that a retry
+    starts from the same state as the first attempt."""
     env = {k: v for k, v in os.environ.items() if k not in _TORCHRUN_ENV} | {'OMP_NUM_THREADS': '1'}
     failures = []
     for attempt in range(attempts):
+        if before_attempt is not None: before_attempt()
         cmd = [sys.executable, '-m', 'torch.distributed.run', f'--nproc_per_node={nproc}', f'--master_port={free_port()}',
                str(script_path), *map(str, args)]
         t0 = time.perf_counter()
