@@ -20,7 +20,7 @@ from ..core import IMAGENET_MEAN, IMAGENET_STD, create_model, load_weights, regi
 from ..ops.boxes import BoxCoder, box_iou, clip_boxes_to_image, remove_small_boxes
 from ..ops.misc import FrozenBatchNorm2d
 from ..ops.nms import batched_nms
-from ..ops.roi import MultiScaleRoIAlign, convert_boxes_to_roi_format, roi_pool
+from ..ops.roi import MultiScaleRoIAlign, roi_pool
 from .anchors import AnchorGenerator
 from .backbone import FeatureExtractor, get_norm_layer
 from .det_utils import BalancedPositiveNegativeSampler, Matcher
@@ -93,19 +93,8 @@ class MultiScaleRoIPool(MultiScaleRoIAlign):
                  canonical_scale: int = 224, canonical_level: int = 4):
         super().__init__(featmap_names, output_size, 0, canonical_scale=canonical_scale, canonical_level=canonical_level)
 
-    def forward(self, x: dict[str, Tensor], boxes: list[Tensor], image_shapes: list[tuple[int, int]]) -> Tensor:
-        features = [v for k, v in x.items() if k in self.featmap_names]
-        if not features:
-            raise KeyError(f'MultiScaleRoIPool: none of featmap_names {self.featmap_names} is in x {list(x)}.')
-        if self.scales is None or self.map_levels is None: self._setup_scales(features, image_shapes)
-        rois = convert_boxes_to_roi_format(boxes)
-        if len(features) == 1: return roi_pool(features[0], rois, self.output_size, self.scales[0])
-        levels = self.map_levels(boxes)
-        result = features[0].new_zeros((len(rois), features[0].shape[1], *self.output_size))
-        for level, (feature, scale) in enumerate(zip(features, self.scales)):
-            idx = torch.where(levels == level)[0]
-            result[idx] = roi_pool(feature, rois[idx], self.output_size, scale).to(result.dtype)
-        return result
+    def pool_level(self, feature: Tensor, rois: Tensor, scale: float) -> Tensor:
+        return roi_pool(feature, rois, self.output_size, scale)
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}(featmap_names={self.featmap_names}, output_size={self.output_size})'

@@ -873,17 +873,20 @@ class MultiScaleRoIAlign(nn.Module):
         coordinates; `image_shapes`: (height, width) of each image. Returns `Tensor[K, C, *output_size]`."""
         features = [v for k, v in x.items() if k in self.featmap_names]
         if not features:
-            raise KeyError(f'MultiScaleRoIAlign: none of featmap_names {self.featmap_names} is in x {list(x)}.')
+            raise KeyError(f'{type(self).__name__}: none of featmap_names {self.featmap_names} is in x {list(x)}.')
         if self.scales is None or self.map_levels is None: self._setup_scales(features, image_shapes)
-        rois = _as_rois(features[0], boxes, 'MultiScaleRoIAlign')
-        if len(features) == 1:
-            return roi_align(features[0], rois, self.output_size, self.scales[0], self.sampling_ratio)
+        rois = _as_rois(features[0], boxes, type(self).__name__)
+        if len(features) == 1: return self.pool_level(features[0], rois, self.scales[0])
         levels = self.map_levels(boxes)
         result = features[0].new_zeros((len(rois), features[0].shape[1], *self.output_size))
         for level, (feature, scale) in enumerate(zip(features, self.scales)):
             idx = torch.where(levels == level)[0]
-            result[idx] = roi_align(feature, rois[idx], self.output_size, scale, self.sampling_ratio).to(result.dtype)
+            result[idx] = self.pool_level(feature, rois[idx], scale).to(result.dtype)
         return result
+
+    def pool_level(self, feature: Tensor, rois: Tensor, scale: float) -> Tensor:
+        "Pool `rois (Tensor[K, 5])` from one level's `feature` map at `scale`: RoIAlign (a subclass may swap the op)."
+        return roi_align(feature, rois, self.output_size, scale, self.sampling_ratio)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(featmap_names={self.featmap_names}, output_size={self.output_size}, '
