@@ -37,7 +37,7 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda it: rank.get(getattr(getattr(it, 'callspec', None), 'id', None), len(rank)))
 
 # The longest notebooks in the full tier (training cells, C++ builds), longest first; the rest keep their order.
-SLOW_FIRST = ['69_models.faster_rcnn_inspect.ipynb', '51_models.deeplabv3.ipynb', '64_models.ssd.ipynb', '68_models.faster_rcnn.ipynb', '44_models.shufflenetv1.ipynb', '65_models.yolov3.ipynb', '54_models.ann.ipynb',
+SLOW_FIRST = ['69_models.faster_rcnn_inspect.ipynb', '72_models.mask_rcnn_shapes.ipynb', '51_models.deeplabv3.ipynb', '64_models.ssd.ipynb', '68_models.faster_rcnn.ipynb', '44_models.shufflenetv1.ipynb', '65_models.yolov3.ipynb', '54_models.ann.ipynb',
               '91_tutorial.digits.ipynb', '45_models.shufflenetv2.ipynb', '52_models.pspnet.ipynb', '53_models.denseaspp.ipynb',
               '41_models.vgg.ipynb', '62_tasks.detection.ipynb', '67_models.rpn.ipynb', '46_models.dfnet.ipynb', '21_ops.extension.ipynb', '43_models.densenet.ipynb', '11_data.formats.ipynb',
               '42_models.resnet.ipynb', '23_ops.roi.ipynb', '22_ops.nms.ipynb',

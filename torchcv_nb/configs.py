@@ -190,3 +190,32 @@ register_config('det/voc_faster_rcnn_fpn', {
     'data': {'dataset': 'voc', 'splits': ['trainval', 'test']},
     'eval': {'metric': 'voc07'},
     'train': {'metric': 'map'}}, base='det/coco_faster_rcnn_fpn');
+
+# %% ../nbs/70_tasks.instance.ipynb #0000c138
+register_config('ins/shapes', {'task': 'instance_segmentation', 'data': {'dataset': 'shapes', 'image_size': 128},
+                               'eval': {'mask_thresh': 0.5}, 'train': {'metric': 'mask_ap'},
+                               'solver': {'optimizer': 'adamw', 'lr': 1e-3, 'weight_decay': 1e-4, 'epochs': 10,
+                                          'warmup_iters': 50}});
+
+# %% ../nbs/72_models.mask_rcnn_shapes.ipynb #22b4a3dc
+register_config('ins/shapes_mask_rcnn', {
+    'data': {'augment': 'flip', 'batch_size': 8, 'num_train': 4000},
+    'model': {'name': 'maskrcnn_resnet50_fpn', 'kwargs': {
+        'backbone_name': 'resnet18', 'width': 16, 'min_size': 128, 'max_size': 128, 'out_channels': 32,
+        'representation_size': 128, 'sizes': [[16, 23], [32, 45], [64, 91], [128, 181], [256, 362]],
+        'canonical_scale': 128, 'box_batch_size_per_image': 64, 'mask_channels': 16}},
+    'solver': {'optimizer': 'adamw', 'lr': 2e-3, 'weight_decay': 1e-4, 'epochs': 100, 'max_iters': 1800,
+               'warmup_iters': 50, 'schedule': 'cosine'},
+    'train': {'log_every': 100, 'val_every': 100000}}, base='ins/shapes');
+
+# %% ../nbs/72_models.mask_rcnn_shapes.ipynb #1fa9d2fb
+register_config('ins/coco_mask_rcnn', {
+    'task': 'instance_segmentation',
+    'data': {'dataset': 'coco', 'splits': ['train2017', 'val2017'], 'augment': 'flip', 'batch_size': 16,
+             'num_workers': 8},
+    'model': {'name': 'maskrcnn_resnet50_fpn', 'kwargs': {'weights_backbone': 'IMAGENET1K_V1',
+                                                          'min_size': 800, 'max_size': 1333}},
+    'solver': {'optimizer': 'sgd', 'lr': 0.02, 'momentum': 0.9, 'weight_decay': 1e-4, 'epochs': 26,
+               'schedule': 'multistep', 'milestones': [16, 22], 'gamma': 0.1, 'warmup_iters': 1000,
+               'warmup_factor': 1e-3},
+    'train': {'log_every': 100}});

@@ -78,17 +78,26 @@ def _build(cfg: Mapping, run_dir: Path | None, progress: bool):
     return task, trainer, val_ds
 
 # %% ../nbs/38b_runner.ipynb #6c1f0ba5
+def _plotted_metrics(run_dir: Path, columns: list[str], most: int = 6) -> list[str]:
+    "The run's `train.metric` first, then the other summary columns: no per-class `<metric>_<class>` ones, `most` in all."
+    summary_file = run_dir / 'metrics.json'
+    classes = (json.loads(summary_file.read_text()).get('meta') or {}).get('classes', []) if summary_file.exists() else []
+    per_class = tuple(f'_{c}' for c in classes)
+    first = get_config(run_dir / 'config.yaml')['train']['metric'] if (run_dir / 'config.yaml').exists() else None
+    summary = [k for k in columns if k not in ('epoch', 'iteration') and not (per_class and k.endswith(per_class))]
+    return ([first] if first in summary else []) + [k for k in summary if k != first][:most - (first in summary)]
+
 def plot_run(run_dir: str | Path):
-    "Training loss and validation metrics of the run in `run_dir` against iterations (from log.csv and val.csv)."
+    """Training loss and validation metrics of the run in `run_dir` against iterations (from log.csv and val.csv):
+    the run's `train.metric` and at most five more summary metrics (per-class columns are in val.csv)."""
     run_dir = Path(run_dir)
     read = lambda name: list(csv.DictReader((run_dir / name).open())) if (run_dir / name).exists() else []
     rows, val = read('log.csv'), read('val.csv')
     fig, axes = plt.subplots(1, 2, figsize=(7, 2.6), dpi=100)
     if rows: axes[0].plot([int(r['iteration']) for r in rows], [float(r['loss']) for r in rows])
     axes[0].set(xlabel='iteration', ylabel='training loss', yscale='log' if rows else 'linear')
-    for k in (val[0].keys() if val else []):
-        if k not in ('epoch', 'iteration'):
-            axes[1].plot([int(r['iteration']) for r in val], [float(r[k]) for r in val], 'o-', label=k)
+    for k in _plotted_metrics(run_dir, list(val[0].keys())) if val else []:
+        axes[1].plot([int(r['iteration']) for r in val], [float(r[k]) for r in val], 'o-', label=k)
     axes[1].set(xlabel='iteration', ylabel='validation')
     if val: axes[1].legend(fontsize=8)
     fig.tight_layout()

@@ -104,6 +104,18 @@ def _check_roi_pool(box_roi_pool) -> None:
         raise TypeError(f"box_roi_pool must be a module called as box_roi_pool(features, boxes, image_shapes), e.g. "
                         f"MultiScaleRoIAlign(['0', '1', '2', '3'], 7, 2), got {type(box_roi_pool).__name__}.")
 
+def _check_pool(pool: str) -> None:
+    if pool not in ('align', 'pool'):
+        raise ValueError(f"pool={pool!r}: 'align' (RoIAlign, Mask R-CNN's) or 'pool' (RoIPool, Fast R-CNN's).")
+
+def _roi_pooler(pool: str, featmap_names: list[str], output_size: int, sampling_ratio: int, canonical_scale: int) -> nn.Module:
+    "The builders' pooler: `pool='align'` a `MultiScaleRoIAlign`, `'pool'` a `MultiScaleRoIPool` (the ablation's)."
+    _check_pool(pool)
+    if pool == 'align':
+        return MultiScaleRoIAlign(featmap_names, output_size, sampling_ratio, canonical_scale=canonical_scale)
+    return MultiScaleRoIPool(featmap_names, output_size, canonical_scale=canonical_scale)
+
+
 # %% ../../nbs/68_models.faster_rcnn.ipynb #bedcbad5
 class RoIHeads(nn.Module):
     """Faster R-CNN's second stage (torchvision's `RoIHeads`, box branch): pool every proposal's features with
@@ -214,8 +226,13 @@ def _check_roi_targets(targets, n: int) -> None:
         raise ValueError(f"RoIHeads: in training mode pass targets, a list of {n} dicts with 'boxes' (Tensor[N, 4]) and "
                          f"'labels' (int64 Tensor[N]), one per image; or call .eval() for detections.")
 
-def _roi_heads_forward(self, features: dict[str, Tensor], proposals: list[Tensor], image_shapes: list[tuple[int, int]],
-                       targets: list[dict[str, Tensor]] | None = None) -> tuple[list[dict[str, Tensor]], dict[str, Tensor]]:
+def _forward_box(self, features: dict[str, Tensor], proposals: list[Tensor], image_shapes: list[tuple[int, int]],
+                 targets: list[dict[str, Tensor]] | None = None):
+    """The box branch, for `forward` and for subclasses that add a branch (Mask R-CNN's masks, lesson 71):
+    `(detections, losses, proposals, matched_idxs, labels)`. In training `detections` is `[]`, `losses` the Fast
+    R-CNN pair, and the last three describe the *sampled* RoIs (per image); in eval the last three are
+    `(proposals, None, None)`."""
+    matched_idxs = labels = None
     if self.training:
         _check_roi_targets(targets, len(proposals))
         proposals, matched_idxs, labels, regression_targets = self.select_training_samples(proposals, targets)
@@ -223,11 +240,17 @@ def _roi_heads_forward(self, features: dict[str, Tensor], proposals: list[Tensor
     class_logits, box_regression = self.box_predictor(box_features)
     if self.training:
         loss_classifier, loss_box_reg = fastrcnn_loss(class_logits, box_regression, labels, regression_targets)
-        return [], {'loss_classifier': loss_classifier, 'loss_box_reg': loss_box_reg}
-    boxes, scores, labels = self.postprocess_detections(class_logits, box_regression, proposals, image_shapes)
-    return [{'boxes': b, 'labels': l, 'scores': s} for b, s, l in zip(boxes, scores, labels)], {}
+        return [], {'loss_classifier': loss_classifier, 'loss_box_reg': loss_box_reg}, proposals, matched_idxs, labels
+    boxes, scores, labels_ = self.postprocess_detections(class_logits, box_regression, proposals, image_shapes)
+    return [{'boxes': b, 'labels': l, 'scores': s} for b, s, l in zip(boxes, scores, labels_)], {}, proposals, None, None
 
-RoIHeads.postprocess_detections, RoIHeads.forward = _postprocess_detections, _roi_heads_forward
+def _roi_heads_forward(self, features: dict[str, Tensor], proposals: list[Tensor], image_shapes: list[tuple[int, int]],
+                       targets: list[dict[str, Tensor]] | None = None) -> tuple[list[dict[str, Tensor]], dict[str, Tensor]]:
+    detections, losses, *_ = self.forward_box(features, proposals, image_shapes, targets)
+    return detections, losses
+
+RoIHeads.postprocess_detections, RoIHeads.forward_box, RoIHeads.forward = _postprocess_detections, _forward_box, _roi_heads_forward
+
 
 # %% ../../nbs/68_models.faster_rcnn.ipynb #6a7926a2
 _TRANSFORM_KWARGS = ('size_divisible', 'fixed_size')
@@ -243,6 +266,7 @@ class FasterRCNN(nn.Module):
     `model(images, targets)` in train mode -> `{'loss_classifier', 'loss_box_reg', 'loss_objectness',
     'loss_rpn_box_reg'}`; `model(images)` in eval -> one dict per image, `boxes (Tensor[D, 4])` in the image's own
     pixels, `labels (int64 Tensor[D])`, `scores (Tensor[D])`."""
+    roi_heads_class = RoIHeads     # the second stage's class; Mask R-CNN's subclass adds the mask branch
     def __init__(self, backbone: nn.Module, num_classes: int | None = None, min_size: int | Sequence[int] = 800,
                  max_size: int = 1333, image_mean: Sequence[float] | None = None, image_std: Sequence[float] | None = None,
                  rpn_anchor_generator: AnchorGenerator | None = None, rpn_head: nn.Module | None = None,
@@ -281,9 +305,9 @@ class FasterRCNN(nn.Module):
         _check_roi_pool(box_roi_pool)
         if box_head is None: box_head = TwoMLPHead(out_channels * box_roi_pool.output_size[0] ** 2, 1024)
         if box_predictor is None: box_predictor = FastRCNNPredictor(1024, num_classes)
-        self.roi_heads = RoIHeads(box_roi_pool, box_head, box_predictor, box_fg_iou_thresh, box_bg_iou_thresh,
-                                  box_batch_size_per_image, box_positive_fraction, bbox_reg_weights, box_score_thresh,
-                                  box_nms_thresh, box_detections_per_img)
+        self.roi_heads = self.roi_heads_class(box_roi_pool, box_head, box_predictor, box_fg_iou_thresh, box_bg_iou_thresh,
+                                              box_batch_size_per_image, box_positive_fraction, bbox_reg_weights,
+                                              box_score_thresh, box_nms_thresh, box_detections_per_img)
         self.transform = DetectionTransform(min_size, max_size, IMAGENET_MEAN if image_mean is None else image_mean,
                                             IMAGENET_STD if image_std is None else image_std, **kwargs)
         self.backbone = backbone
@@ -339,12 +363,12 @@ def _resnet(backbone_name: str, width: int, norm_layer, weights_backbone, traina
 def _faster_rcnn(name: str, *, weights, num_classes: int | None, weights_backbone, trainable_backbone_layers: int | None,
                  backbone_name: str, width: int, norm_layer, sizes, aspect_ratios, pool: str, canonical_scale: int = 224,
                  out_channels: int = 256, representation_size: int = 1024, fpn: bool, box_head: str = 'res5',
-                 **kwargs) -> FasterRCNN:
+                 model_class: type = FasterRCNN, **kwargs) -> FasterRCNN:
     """Assemble a Faster R-CNN on a ResNet: with `fpn`, P2-P6 of `resnet_fpn_backbone` and the TwoMLPHead; without,
     the C4 map (layer3, stride 16) and `Res5Head` (`box_head='mlp'`: RoIAlign 7x7 and the TwoMLPHead instead). torchvision's rules: with `weights` or `weights_backbone` the
-    ResNet gets FrozenBatchNorm2d and `trainable_backbone_layers` (default 3) train; without, BatchNorm2d and all train."""
-    if pool not in ('align', 'pool'):
-        raise ValueError(f"pool={pool!r}: 'align' (RoIAlign, Mask R-CNN's) or 'pool' (RoIPool, Fast R-CNN's).")
+    ResNet gets FrozenBatchNorm2d and `trainable_backbone_layers` (default 3) train; without, BatchNorm2d and all train.
+    `model_class` (a `FasterRCNN` subclass such as lesson 71's `MaskRCNN`) is built with the same pieces and `kwargs`."""
+    _check_pool(pool)
     if box_head not in ('res5', 'mlp'):
         raise ValueError(f"box_head={box_head!r}: 'res5' (layer4 on 14x14 RoIs, the paper's) or 'mlp' (TwoMLPHead on "
                          f"7x7 RoIs, FPN's head: far cheaper per RoI, for CPU training).")
@@ -370,16 +394,15 @@ def _faster_rcnn(name: str, *, weights, num_classes: int | None, weights_backbon
         sizes = _levels(sizes, 'sizes', 1, False)
         names, resolution, sampling_ratio = ['layer3'], 14 if box_head == 'res5' else 7, 2
     ratios = _levels(aspect_ratios, 'aspect_ratios', len(sizes), False)
-    pooler = (MultiScaleRoIAlign(names, resolution, sampling_ratio, canonical_scale=canonical_scale) if pool == 'align'
-              else MultiScaleRoIPool(names, resolution, canonical_scale=canonical_scale))
+    pooler = _roi_pooler(pool, names, resolution, sampling_ratio, canonical_scale)
     if fpn or box_head == 'mlp':
         box_head = TwoMLPHead(backbone.out_channels * resolution ** 2, representation_size)
         box_predictor = FastRCNNPredictor(representation_size, num_classes)
     else:
         box_head = Res5Head(resnet.layer4, resnet.feature_info[4].channels)
         box_predictor = FastRCNNPredictor(box_head.out_channels, num_classes)
-    model = FasterRCNN(backbone, rpn_anchor_generator=AnchorGenerator(sizes, ratios), box_roi_pool=pooler,
-                       box_head=box_head, box_predictor=box_predictor, **kwargs)
+    model = model_class(backbone, rpn_anchor_generator=AnchorGenerator(sizes, ratios), box_roi_pool=pooler,
+                        box_head=box_head, box_predictor=box_predictor, **kwargs)
     if weights is not None:
         load_weights(model, name, weights)
         if isinstance(weights, str) and not os.path.isfile(weights) and str(torchvision_weights(name, weights)).endswith('COCO_V1'):

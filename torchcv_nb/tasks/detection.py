@@ -44,21 +44,24 @@ def _splits(d: Mapping) -> tuple[str, str]:
     return tuple(d['splits'])
 
 @DETECTION_DATASETS.register(name='shapes')
-def shapes_source(d: Mapping) -> tuple[list, list, list[str], list[int]]:
-    "Shapes scenes of `data.image_size` and `data.background`: training seed `data.seed`, validation seed `data.seed + 1`."
+def shapes_source(d: Mapping, *, masks: bool = False) -> tuple[list, list, list[str], list[int]]:
+    """Shapes scenes of `data.image_size` and `data.background`: training seed `data.seed`, validation seed
+    `data.seed + 1`. `masks`: targets also hold the instance masks (uint8 [N, H, W]), for instance segmentation."""
     cfg = ShapesConfig(image_size=d['image_size'], background=d['background'])
-    def split(n, seed):
-        return [(s.image, {'boxes': s.boxes, 'labels': s.labels, 'area': s.areas, 'iscrowd': s.iscrowd, 'image_id': i})
-                for i, s in enumerate(generate_scenes(n, seed=seed, cfg=cfg))]
+    def target(s, i):
+        t = {'boxes': s.boxes, 'labels': s.labels, 'area': s.areas, 'iscrowd': s.iscrowd, 'image_id': i}
+        return t | {'masks': s.masks.to(torch.uint8)} if masks else t
+    def split(n, seed): return [(s.image, target(s, i)) for i, s in enumerate(generate_scenes(n, seed=seed, cfg=cfg))]
     return split(d['num_train'], d['seed']), split(d['num_val'], d['seed'] + 1), list(SHAPE_CLASSES), list(range(len(SHAPE_CLASSES)))
 
 @DETECTION_DATASETS.register(name='coco')
-def coco_source(d: Mapping) -> tuple[Dataset, Dataset, list[str], list[int]]:
-    "COCO files: `root/annotations/instances_<split>.json`, images in `root/<split>/images/` or `root/<split>/`."
+def coco_source(d: Mapping, *, task: str = 'detection') -> tuple[Dataset, Dataset, list[str], list[int]]:
+    """COCO files: `root/annotations/instances_<split>.json`, images in `root/<split>/images/` or `root/<split>/`;
+    `task` is `CocoDataset`'s ('instances' adds the masks)."""
     root = data_root(d, 'annotations/instances_<split>.json and the images of each split in <split>/ or <split>/images/')
     def split(name):
         images = root / name / 'images' if (root / name / 'images').is_dir() else root / name
-        return CocoDataset(images, root / 'annotations' / f'instances_{name}.json', task='detection', progress=False)
+        return CocoDataset(images, root / 'annotations' / f'instances_{name}.json', task=task, progress=False)
     train, val = (split(s) for s in _splits(d))
     if train.classes != val.classes:
         raise ConfigError(f"{root}: the training categories {train.classes[1:]} differ from the validation ones "
@@ -127,6 +130,7 @@ class DetectionTask(Task):
     "Object detection: the detector's own losses; COCO or VOC average precision over all processes; COCO results."
     metrics = _METRICS['coco'] + ('map',)
     coco_results = True
+    sources = DETECTION_DATASETS     # the registry `data.dataset` names a source in
 
     def __init__(self, cfg: Mapping, meta: Mapping | None = None):
         super().__init__(cfg, meta)
@@ -138,7 +142,7 @@ class DetectionTask(Task):
 
     def build_data(self) -> tuple[Dataset, Dataset, dict]:
         d = self.cfg['data']
-        train, val, classes, cat_ids = DETECTION_DATASETS.get(d['dataset'])(d)
+        train, val, classes, cat_ids = self.sources.get(d['dataset'])(d)
         self.meta = {'classes': list(classes), 'cat_ids': [int(c) for c in cat_ids]}
         return (DetectionSamples(train, train_transforms(d), min_size=d['min_box_size']),
                 DetectionSamples(val, min_size=None), self.meta)       # validation boxes are scored as they are
@@ -224,21 +228,28 @@ def pr_curves(acc: Mapping, classes: Sequence[str], ious: Sequence[float] = (0.5
     return fig
 
 # %% ../../nbs/62_tasks.detection.ipynb #5256a0f6
+def _detections(self, output: Mapping, size: tuple[int, int]) -> dict[str, Tensor]:
+    "What `collect` and `predict` keep of the model's output for one image of `size` (H, W): boxes, labels, scores, on the CPU."
+    return {k: output[k].detach().cpu() for k in ('boxes', 'labels', 'scores')}
+
+def _record(self, image: Tensor, target: Mapping, output: Mapping) -> dict:
+    "`collect`'s record of one validation image: `image_id`, `size` (H, W), `target` and `detections`, on the CPU."
+    if 'image_id' not in target:
+        raise KeyError(f"A validation target has no 'image_id' (keys {sorted(target)}): evaluation needs one unique "
+                       f"id per image; give your dataset's targets one (its index will do).")
+    size = tuple(image.shape[-2:])
+    return {'image_id': int(target['image_id']), 'size': size, 'detections': self.detections(output, size),
+            'target': {k: v.cpu() for k, v in target.items() if isinstance(v, Tensor)}}
+
 @torch.no_grad()
 def _collect(self, model: nn.Module, loader) -> list[dict]:
-    "Evaluation records of every process: `image_id`, `size`, `target` and the model's `detections`, on the CPU."
+    "Evaluation records (`record`) of every image of every process."
     device, was, out = next(model.parameters()).device, model.training, []
     model.eval()
     try:
         for images, targets in loader:
             dets = model(images_to_float(images, device))
-            for im, t, d in zip(images, targets, dets):
-                if 'image_id' not in t:
-                    raise KeyError(f"A validation target has no 'image_id' (keys {sorted(t)}): evaluation needs one unique "
-                                   f"id per image; give your dataset's targets one (its index will do).")
-                out.append({'image_id': int(t['image_id']), 'size': tuple(im.shape[-2:]),
-                            'target': {k: v.cpu() for k, v in t.items() if isinstance(v, Tensor)},
-                            'detections': {k: d[k].detach().cpu() for k in ('boxes', 'labels', 'scores')}})
+            out += [self.record(im, t, d) for im, t, d in zip(images, targets, dets)]
     finally: model.train(was)
     return self.gather(out)
 
@@ -254,12 +265,14 @@ def _predict(self, model: nn.Module, images: Sequence[Tensor]) -> list[dict]:
     try: dets = model(images_to_float(images, device))
     finally: model.train(was)
     out = []
-    for d in dets:
-        keep = d['scores'] >= thresh
-        r = {k: d[k][keep].detach().cpu() for k in ('boxes', 'labels', 'scores')}
+    for im, d in zip(images, dets):
+        r = self.detections(d, tuple(im.shape[-2:]))
+        keep = r['scores'] >= thresh
+        r = {k: v[keep] for k, v in r.items()}
         out.append(r | {'classes': [names[l] for l in r['labels'].tolist()]})
     return out
 
+DetectionTask.detections, DetectionTask.record = _detections, _record
 DetectionTask.collect, DetectionTask.evaluate, DetectionTask.predict = _collect, _evaluate, _predict
 
 # %% ../../nbs/62_tasks.detection.ipynb #83e0b031
@@ -274,23 +287,31 @@ def _coco_image_ids(self, ann_file: str | Path, files: Sequence[str]) -> list[in
     self.coco_category_ids = {n: by_name[n] for n in self.meta['classes'][1:]}
     return ids
 
+def _coco_rows(self, r: Mapping, category_ids: Mapping[str, int]) -> list[dict]:
+    "COCO results of one prediction record (`image_id`, `predict`'s keys), one per detection; `category_ids` by class name."
+    names = self.meta['classes']
+    return [{'image_id': r['image_id'], 'category_id': category_ids[names[l]], 'score': round(s, 5),
+             'bbox': [round(v, 3) for v in (x1, y1, x2 - x1, y2 - y1)]}
+            for (x1, y1, x2, y2), l, s in zip(r['boxes'].tolist(), r['labels'].tolist(), r['scores'].tolist())]
+
+def _file_record(self, r: Mapping) -> dict:
+    "The JSON record of one image file's predictions (`file`, `predict`'s keys) when no COCO file gives image ids."
+    return {'file': r.get('file'), 'boxes': [[round(v, 3) for v in b] for b in r['boxes'].tolist()],
+            'labels': r['labels'].tolist(), 'classes': [self.meta['classes'][l] for l in r['labels'].tolist()],
+            'scores': [round(s, 5) for s in r['scores'].tolist()]}
+
 def _write_predictions(self, records: list[dict], out: str | Path) -> Path:
     "`OUT/predictions.json`: COCO results if the records carry `image_id` (`test --coco`), else one record per file."
-    names, path = self.meta['classes'], Path(out) / 'predictions.json'
-    def rows(r): return zip(r['boxes'].tolist(), r['labels'].tolist(), r['scores'].tolist())
+    path = Path(out) / 'predictions.json'
     if records and all('image_id' in r for r in records):
-        cat = getattr(self, 'coco_category_ids', None) or dict(zip(names, self.meta['cat_ids']))
-        data = [{'image_id': r['image_id'], 'category_id': cat[names[l]], 'score': round(s, 5),
-                 'bbox': [round(v, 3) for v in (x1, y1, x2 - x1, y2 - y1)]}
-                for r in records for (x1, y1, x2, y2), l, s in rows(r)]
-    else:
-        data = [{'file': r.get('file'), 'boxes': [[round(v, 3) for v in b] for b in r['boxes'].tolist()],
-                 'labels': r['labels'].tolist(), 'classes': [names[l] for l in r['labels'].tolist()],
-                 'scores': [round(s, 5) for s in r['scores'].tolist()]} for r in records]
+        cat = getattr(self, 'coco_category_ids', None) or dict(zip(self.meta['classes'], self.meta['cat_ids']))
+        data = [row for r in records for row in self.coco_rows(r, cat)]
+    else: data = [self.file_record(r) for r in records]
     path.write_text(json.dumps(data, indent=1))
     return path
 
 DetectionTask.coco_image_ids, DetectionTask.write_predictions = _coco_image_ids, _write_predictions
+DetectionTask.coco_rows, DetectionTask.file_record = _coco_rows, _file_record
 
 # %% ../../nbs/62_tasks.detection.ipynb #976fbeaa
 def _draw(self, images: Sequence[Tensor], preds: list[dict], targets=None, ncols: int = 4):
