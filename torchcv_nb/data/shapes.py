@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['SHAPE_CLASSES', 'PERSON_ID', 'SHAPE_PALETTE', 'IGNORE_INDEX', 'PERSON_KEYPOINTS', 'PERSON_SKELETON',
-           'PERSON_FLIP_INDEX', 'PERSON_OKS_SIGMAS', 'PERSON_HEAD_RATIO', 'CYCLEGAN_STYLES', 'ShapesConfig',
-           'shape_polygon', 'person_pose', 'person_polygons', 'render_background', 'Scene', 'render_scene',
-           'generate_scenes', 'colorize_semantic', 'edge_map', 'render_single', 'generate_single', 'pix2pix_pair',
-           'generate_pix2pix', 'generate_cyclegan']
+           'PERSON_FLIP_INDEX', 'PERSON_OKS_SIGMAS', 'MAX_IMAGE_SIZE', 'PERSON_HEAD_RATIO', 'CYCLEGAN_STYLES',
+           'ShapesConfig', 'shape_polygon', 'person_pose', 'person_polygons', 'render_background', 'Scene',
+           'render_scene', 'generate_scenes', 'colorize_semantic', 'edge_map', 'render_single', 'generate_single',
+           'pix2pix_pair', 'generate_pix2pix', 'generate_cyclegan']
 
 # %% ../../nbs/10_data.shapes.ipynb #09e9b063
 import colorsys
@@ -42,6 +42,7 @@ PERSON_OKS_SIGMAS = (.035, .079, .079, .079, .072, .072, .062, .062, .107, .107,
 
 # %% ../../nbs/10_data.shapes.ipynb #c955b99e
 _BACKGROUNDS = ('plain', 'gradient', 'textured')
+MAX_IMAGE_SIZE = 4096   # pixels a side: rendering takes about 90 bytes of memory a pixel, 1.4 GiB at 4096 x 4096
 
 @dataclass(frozen=True)
 class ShapesConfig:
@@ -63,9 +64,14 @@ class ShapesConfig:
 
     def __post_init__(self):
         hw = (self.image_size,) * 2 if isinstance(self.image_size, int) else tuple(self.image_size)
-        if len(hw) != 2 or not all(isinstance(v, int) and v >= 32 for v in hw):
+        if len(hw) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 32 for v in hw):
             raise ValueError(f"image_size={self.image_size!r}: use an int or (height, width) of ints >= 32 "
                              f"(smaller images leave no room for objects), e.g. image_size=64.")
+        if max(hw) > MAX_IMAGE_SIZE:
+            raise ValueError(f"image_size={self.image_size!r}: at most {MAX_IMAGE_SIZE} pixels a side. Rendering takes "
+                             f"about 90 bytes of memory a pixel ({90 * hw[0] * hw[1] / 2**30:.1f} GiB for one scene "
+                             f"of this size, in every worker) and seconds a scene; Shapes needs no more than 512, "
+                             f"e.g. image_size=128.")
         object.__setattr__(self, 'image_size', hw if not isinstance(self.image_size, int) else self.image_size)
         if not (isinstance(self.min_objects, int) and isinstance(self.max_objects, int) and 1 <= self.min_objects):
             raise ValueError(f"min_objects={self.min_objects!r} and max_objects={self.max_objects!r} must be ints "

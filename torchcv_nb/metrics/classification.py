@@ -6,6 +6,7 @@
 __all__ = ['accuracy', 'confusion_matrix', 'ConfusionMatrix', 'normalize_confusion', 'plot_confusion_matrix']
 
 # %% ../../nbs/30_metrics.classification.ipynb #a8c4e366
+import math
 from collections.abc import Sequence
 
 import torch
@@ -23,10 +24,20 @@ def _check_labels(x: Tensor, name: str, fn: str, num_classes: int, keep: Tensor 
         raise ValueError(f"{fn}: {name} holds values {bad} outside [0, {num_classes}) (num_classes={num_classes}): "
                          f"check num_classes, or that the ignore label is passed as ignore_index.")
 
+def _check_no_nan(scores: Tensor, name: str, fn: str) -> None:
+    "Raise a clear error if `scores` (sample n along dimension 0) hold NaN: topk and argmax would rank it highest."
+    nan = scores.isnan()
+    if nan.any():
+        n = int(nan.reshape(len(scores), -1).any(1).nonzero()[0, 0])
+        raise ValueError(f"{fn}: {name}[{n}] holds NaN, which cannot be ranked (topk and argmax take it for the "
+                         f"highest score, so it would count as a prediction): the model's output is not finite "
+                         f"(diverged weights, or NaN in the input). Find the cause, or drop those samples first.")
+
 def accuracy(logits: Tensor, target: Tensor, *, topk: Sequence[int] = (1,)) -> Tensor:
     """Top-k accuracy for each k in `topk`: the fraction (0..1) of samples whose `target (Tensor[N])` class is among
     the k highest `logits (Tensor[N, C])`. Ties at the k-th score are broken as `torch.topk` breaks them.
-    Returns float `Tensor[len(topk)]` (NaN for N = 0), so `acc1, acc5 = accuracy(out, y, topk=(1, 5))` works."""
+    Returns float `Tensor[len(topk)]`, so `acc1, acc5 = accuracy(out, y, topk=(1, 5))` works; NaN for N = 0 (no
+    sample, no accuracy). NaN logits are an error."""
     if not isinstance(logits, Tensor) or not isinstance(target, Tensor):
         raise TypeError("accuracy: logits and target must be torch.Tensors: convert them with torch.as_tensor.")
     if logits.ndim != 2 or target.shape != logits.shape[:1]:
@@ -38,6 +49,7 @@ def accuracy(logits: Tensor, target: Tensor, *, topk: Sequence[int] = (1,)) -> T
     if not topk or not all(isinstance(k, int) and 1 <= k <= C for k in topk):
         raise ValueError(f"accuracy: topk={topk!r} must be ints in [1, C={C}] (C = logits.shape[1]).")
     _check_labels(target, 'target', 'accuracy', C)
+    if logits.is_floating_point(): _check_no_nan(logits, 'logits', 'accuracy')
     idx = logits.topk(max(topk), dim=1).indices                       # [N, kmax], best first
     hit = (idx == target[:, None]).cumsum(1).bool()                   # hit[:, k-1]: target in the top k
     return torch.stack([hit[:, k - 1].float().mean() for k in topk])
@@ -53,6 +65,7 @@ def _as_labels(pred: Tensor, target: Tensor, fn: str) -> Tensor:
         if pred.shape[:1] + pred.shape[2:] != target.shape:
             raise ValueError(f"{fn}: scores pred {list(pred.shape)} must be target's shape {list(target.shape)} with "
                              f"a class dimension inserted at position 1 ([N, C] or [B, C, H, W]).")
+        _check_no_nan(pred, 'pred', fn)
         return pred.argmax(1)
     if pred.shape != target.shape:
         raise ValueError(f"{fn}: pred {list(pred.shape)} and target {list(target.shape)} must have the same shape "
@@ -66,8 +79,8 @@ def confusion_matrix(pred: Tensor, target: Tensor, num_classes: int, *, ignore_i
     """Confusion matrix `Tensor[C, C]` (int64, C = `num_classes`): entry (i, j) counts elements of true class i
     predicted as j. `target (Tensor[*])` holds class ids, of any shape ([N] labels, [B, H, W] masks); `pred` holds
     class ids of the same shape, or float scores with a class dimension at position 1 ([N, C], [B, C, H, W]), which
-    are argmax-ed. Elements whose target equals `ignore_index` are skipped (None: skip nothing); any other value
-    outside [0, C) in target or pred raises a ValueError."""
+    are argmax-ed (NaN scores are an error). Elements whose target equals `ignore_index` are skipped (None: skip
+    nothing); any other value outside [0, C) in target or pred raises a ValueError. No elements: a matrix of zeros."""
     if not (isinstance(num_classes, int) and num_classes >= 1):
         raise ValueError(f"confusion_matrix: num_classes must be an int >= 1, got {num_classes!r}.")
     pred = _as_labels(pred, target, 'confusion_matrix')
@@ -120,18 +133,20 @@ class ConfusionMatrix:
 # %% ../../nbs/30_metrics.classification.ipynb #c879f404
 def normalize_confusion(cm: Tensor, normalize: str | None = 'true') -> Tensor:
     """`cm (Tensor[C, C])` as float64 fractions: `'true'` divides each row by its sum (recall on the diagonal),
-    `'pred'` each column (precision), `'all'` by the total; None returns the counts as float. Empty rows stay 0."""
+    `'pred'` each column (precision), `'all'` by the total; None returns the counts as float. A row (column) with no
+    samples is NaN: its recall (precision) is undefined, not 0. scikit-learn writes 0 there."""
     cm = cm.double()
     if normalize is None: return cm
     if normalize not in ('true', 'pred', 'all'):
         raise ValueError(f"normalize={normalize!r}: use 'true' (rows), 'pred' (columns), 'all' or None.")
     s = cm.sum(1, keepdim=True) if normalize == 'true' else cm.sum(0, keepdim=True) if normalize == 'pred' else cm.sum()
-    return torch.where(s > 0, cm / s.clamp(min=1), 0.0)
+    return torch.where(s > 0, cm / s.clamp(min=1), math.nan)
 
 def plot_confusion_matrix(cm: Tensor, *, class_names: Sequence[str] | None = None, normalize: str | None = None,
                           ax=None, cmap: str = 'Blues', values: bool = True, fontsize: float = 8):
     """Draw `cm (Tensor[C, C])` (rows true, columns predicted) as a heatmap with the counts (or, with `normalize`
-    'true' | 'pred' | 'all', the fractions) written in the cells, on matplotlib axes `ax` (default: a new figure). Returns the axes."""
+    'true' | 'pred' | 'all', the fractions) written in the cells, on matplotlib axes `ax` (default: a new figure).
+    Undefined fractions (a class with no samples) are left blank, marked '–'. Returns the axes."""
     m = normalize_confusion(torch.as_tensor(cm), normalize)
     C = m.shape[0]
     names = list(class_names) if class_names is not None else [str(i) for i in range(C)]
@@ -140,12 +155,12 @@ def plot_confusion_matrix(cm: Tensor, *, class_names: Sequence[str] | None = Non
     if ax is None: _, ax = plt.subplots(figsize=(0.45 * C + 1.6, 0.45 * C + 1.2))
     im = ax.imshow(m.numpy(), cmap=cmap, vmin=0)
     if values:
-        hi = m.max().item()
+        hi = m.nan_to_num(0.0).max().item()
         for i in range(C):
             for j in range(C):
                 v = m[i, j].item()
-                ax.text(j, i, f'{v:.2f}' if normalize else f'{int(v)}', ha='center', va='center', fontsize=fontsize,
-                        color='white' if v > hi / 2 else 'black')
+                s = '–' if math.isnan(v) else f'{v:.2f}' if normalize else f'{int(v)}'
+                ax.text(j, i, s, ha='center', va='center', fontsize=fontsize, color='white' if v > hi / 2 else 'black')
     ax.set_xticks(range(C), names, rotation=45, ha='right', fontsize=fontsize)
     ax.set_yticks(range(C), names, fontsize=fontsize)
     ax.set(xlabel='predicted', ylabel='true')

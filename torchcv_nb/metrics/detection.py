@@ -11,6 +11,7 @@ import contextlib
 import copy
 import io
 import math
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,18 +20,27 @@ from pycocotools import mask as mask_utils
 from torch import Tensor
 
 from .pose import COCO_PERSON_SIGMAS, oks
-from ..ops.boxes import _inter_union, box_iou
+from ..ops.boxes import _inter_union, _number, box_iou
 
 # %% ../../nbs/32_metrics.detection.ipynb #e6e05805
 def voc_ap(recall: Tensor | Sequence[float], precision: Tensor | Sequence[float], *, use_07_metric: bool = False) -> float:
     """Pascal VOC average precision of one class from its precision-recall curve: `recall (Tensor[N])` and
     `precision (Tensor[N])`, the values after each of the N detections ranked by score (recall non-decreasing).
     `use_07_metric`: VOC2007's 11-point interpolation; otherwise (VOC2010+) the exact area under the monotone
-    precision envelope. Returns a float in [0, 1]."""
+    precision envelope. Returns a float in [0, 1]; 0 for an empty curve (no detections). Values outside [0, 1] or
+    NaN are an error: they are not fractions, and the area under them would not be a precision."""
     rec, prec = torch.as_tensor(recall, dtype=torch.float64), torch.as_tensor(precision, dtype=torch.float64)
     if rec.ndim != 1 or rec.shape != prec.shape:
         raise ValueError(f"voc_ap: recall and precision must be 1-D and of one length, got {list(rec.shape)} and "
                          f"{list(prec.shape)}: pass the curve of one class, one value per ranked detection.")
+    for name, t in (('recall', rec), ('precision', prec)):
+        bad = t.isnan() | (t < 0) | (t > 1)
+        if bad.any():
+            k = int(bad.nonzero()[0, 0])
+            raise ValueError(f"voc_ap: {name}[{k}] = {t[k].item()} is not in [0, 1]: recall = TP / (number of "
+                             f"objects) and precision = TP / (TP + FP) are fractions. NaN or a value above 1 usually "
+                             f"means a class without objects (TP / 0) or true positives counted twice; a class without "
+                             f"objects has no AP.")
     if len(rec) > 1 and (rec.diff() < 0).any():
         raise ValueError("voc_ap: recall must be non-decreasing (the curve in the order of decreasing score): "
                          "sort the detections by score before taking the cumulative sums.")
@@ -54,6 +64,12 @@ def _check_voc(items, name: str, keys: tuple) -> None:
         b = torch.as_tensor(d['boxes'])
         if b.numel() and (b.ndim != 2 or b.shape[1] != 4):
             raise ValueError(f"voc_evaluate: {name}[{i}]['boxes'] must be Tensor[N, 4] (x1, y1, x2, y2), got {list(b.shape)}.")
+        if b.numel() and not torch.isfinite(b).all():
+            raise ValueError(f"voc_evaluate: {name}[{i}]['boxes'] holds coordinates that are not finite (NaN or inf): "
+                             f"drop those boxes first, e.g. keep = torch.isfinite(boxes).all(1).")
+        if 'scores' in keys and torch.as_tensor(d['scores']).isnan().any():
+            raise ValueError(f"voc_evaluate: {name}[{i}]['scores'] holds NaN, which cannot be ranked (a diverged "
+                             f"model?): drop those detections or fix the model first.")
         if b.numel() and ((b[:, 2] < b[:, 0]) | (b[:, 3] < b[:, 1])).any():
             raise ValueError(f"voc_evaluate: {name}[{i}]['boxes'] has boxes with x2 < x1 or y2 < y1 (negative width "
                              f"or height): the boxes must be (x1, y1, x2, y2); convert (x, y, w, h) with box_convert.")
@@ -70,13 +86,21 @@ def voc_evaluate(detections: Sequence[dict], targets: Sequence[dict], *, iou_thr
     dict per image with `boxes (Tensor[M, 4])`, `labels (Tensor[M])` and optionally `difficult (Tensor[M])`.
     A detection is a true positive when its best-overlapping ground truth of its class has IoU > `iou_threshold`, is
     not difficult and was not taken by a higher-scored detection; matches to difficult objects count neither way.
-    `classes`: the labels to evaluate (default: every label in `targets`). Returns `{'ap': {label: AP}, 'mAP': float}`;
-    a class without any non-difficult ground truth has AP NaN and is left out of the mean."""
+    `classes`: the labels to evaluate (default: every label in `targets`). Returns `{'ap': {label: AP}, 'mAP': float}`.
+    A class with ground truth but no detections has AP 0. A class without any non-difficult ground truth has AP NaN
+    (its recall, TP / 0, is undefined) and is left out of the mean; with no ground truth at all (or no images) the
+    mAP is NaN. NaN scores and non-finite boxes are errors."""
     _check_voc(detections, 'detections', ('boxes', 'scores', 'labels'))
     _check_voc(targets, 'targets', ('boxes', 'labels'))
     if len(detections) != len(targets):
         raise ValueError(f"voc_evaluate: {len(detections)} detections but {len(targets)} targets: give one dict per "
                          f"image in each, in the same order (an image without boxes gets empty tensors).")
+    iou_threshold = _number(iou_threshold, 'iou_threshold', 'voc_evaluate')
+    if isinstance(iou_threshold, bool) or not isinstance(iou_threshold, numbers.Real) or not 0 <= iou_threshold <= 1:
+        raise ValueError(f"voc_evaluate: iou_threshold must be a number in [0, 1] (VOC uses 0.5), "
+                         f"got {iou_threshold!r}.")
+    if not len(targets):                                              # no images: no ground truth, nothing to measure
+        return dict(ap={c: math.nan for c in (classes if classes is not None else [])}, mAP=math.nan)
     ovmax, gidx, score, label, diff_gt, gt_label = [], [], [], [], [], []
     n_gt = 0
     for det, tgt in zip(detections, targets):
@@ -136,6 +160,32 @@ def _keypoint_sigmas(gt: dict, sigmas) -> Tensor:
                          f"keypoints per person: pass one sigma per keypoint.")
     return sigmas
 
+def _as_float(v) -> float | None:
+    "`v` as a float when it is a real number (Python, NumPy, a one-element tensor), else None."
+    if isinstance(v, (str, bytes)): return None
+    try: return float(v)
+    except (TypeError, ValueError): return None
+
+def _finite(values) -> bool:
+    return all((f := _as_float(v)) is not None and math.isfinite(f) for v in values)
+
+def _first_duplicate(values):
+    seen = set()
+    for v in values:
+        if v in seen: return v
+        seen.add(v)
+    return None
+
+def _check_ids(gt: dict, fn: str) -> None:
+    """Raise a clear error when two images, categories or annotations of `gt` share an id. COCO's index keeps the last
+    entry of each id: pycocotools would grade one annotation in place of another, or attach an image's objects and size
+    to a different image, without a word."""
+    for key, what in (('images', 'image'), ('categories', 'category'), ('annotations', 'annotation')):
+        dup = _first_duplicate(x['id'] for x in gt[key] if 'id' in x)
+        if dup is not None:
+            raise ValueError(f"{fn}: gt['{key}'] has two entries with id {dup!r}: an id must name one {what} (COCO's "
+                             f"index keeps only the last, and pairs the other's data with it). Renumber the {key}.")
+
 def _check_coco(gt, results, iou_type: str, fn: str) -> None:
     if iou_type not in _RESULT_KEY:
         raise ValueError(f"{fn}: iou_type={iou_type!r}: use 'bbox', 'segm' or 'keypoints'.")
@@ -146,12 +196,16 @@ def _check_coco(gt, results, iou_type: str, fn: str) -> None:
     if not isinstance(results, Sequence) or isinstance(results, (str, dict)):
         raise TypeError(f"{fn}: results must be a list of COCO result dicts (image_id, category_id, "
                         f"{_RESULT_KEY[iou_type]}, score), got {type(results).__name__}.")
+    _check_ids(gt, fn)
     img_ids, cat_ids = {im['id'] for im in gt['images']}, {c['id'] for c in gt['categories']}
     need_gt = ('image_id', 'category_id', 'area', _RESULT_KEY[iou_type] if iou_type != 'bbox' else 'bbox')
     for i, a in enumerate(gt['annotations']):
         missing = [k for k in need_gt if k not in a]
         if missing: raise ValueError(f"{fn}: gt['annotations'][{i}] lacks {missing}: {iou_type} evaluation needs "
                                      f"{', '.join(need_gt)} in every annotation.")
+        if not _finite([a['area'], *a.get('bbox', ())]):
+            raise ValueError(f"{fn}: gt['annotations'][{i}] has area {a['area']!r} and bbox {a.get('bbox')!r}: "
+                             f"both must be finite numbers; fix or drop that annotation.")
         if a['image_id'] not in img_ids or a['category_id'] not in cat_ids:
             raise ValueError(f"{fn}: gt['annotations'][{i}] refers to image_id {a['image_id']} / category_id "
                              f"{a['category_id']}, not both listed in gt['images'] and gt['categories'].")
@@ -166,7 +220,14 @@ def _check_coco(gt, results, iou_type: str, fn: str) -> None:
         if r['category_id'] not in cat_ids:
             raise ValueError(f"{fn}: results[{i}] has category_id {r['category_id']!r}, which is not in "
                              f"gt['categories'] (ids {sorted(cat_ids)}): map your labels to the dataset's ids.")
+        s = _as_float(r['score'])
+        if s is None or math.isnan(s):
+            raise ValueError(f"{fn}: results[{i}]['score'] = {r['score']!r} is not a number that can be ranked (NaN "
+                             f"usually means the model diverged): give every result a real score, or drop those results.")
         if 'bbox' in r and r['bbox'] is not None and len(r['bbox']):
+            if not _finite(r['bbox']):
+                raise ValueError(f"{fn}: results[{i}]['bbox'] = {r['bbox']} holds values that are not finite numbers: "
+                                 f"drop such results (a box with NaN or inf matches nothing, silently).")
             if len(r['bbox']) != 4 or r['bbox'][2] < 0 or r['bbox'][3] < 0:
                 raise ValueError(f"{fn}: results[{i}]['bbox'] = {r['bbox']} is not [x, y, width, height] with width, "
                                  f"height >= 0: COCO boxes are (x, y, w, h); convert (x1, y1, x2, y2) with "
@@ -408,10 +469,16 @@ def pycocotools_evaluate(gt: dict, results: Sequence[dict], iou_type: str = 'bbo
                          sigmas: Tensor | Sequence[float] | None = None) -> dict:
     """The official numbers: pycocotools' `COCOeval` run quietly on copies of `gt` and `results` (it edits its
     inputs), with the same arguments, checks and output keys as `coco_evaluate`. Also accepts no results at all
-    (where `COCO.loadRes` fails)."""
+    (where `COCO.loadRes` fails). Annotation ids must be positive: pycocotools misgrades objects with id 0."""
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
     _check_coco(gt, results, iou_type, 'pycocotools_evaluate')
+    for i, a in enumerate(gt['annotations']):
+        if (v := _as_float(a.get('id'))) is None or v <= 0:
+            raise ValueError(f"pycocotools_evaluate: gt['annotations'][{i}] has id {a.get('id')!r}: pycocotools records "
+                             f"a match by the annotation's id and reads ids <= 0 as 'no match' (a detection matched to "
+                             f"it counts as a false positive), so number the annotations from 1, as COCO does. "
+                             f"(coco_evaluate does not use annotation ids.)")
     with contextlib.redirect_stdout(io.StringIO()):
         coco_gt = COCO()
         coco_gt.dataset = copy.deepcopy(gt); coco_gt.createIndex()

@@ -19,7 +19,8 @@ def segmentation_scores(confusion: Tensor) -> dict:
     prediction, e.g. `confusion_matrix(pred, target, C)` summed over a data set). Returns a dict:
     'IoU' (float64 Tensor[C]), 'Acc' (Tensor[C], per-class recall), 'mIoU', 'aAcc', 'mAcc', 'fwIoU' (floats, 0..1).
     A class absent from both target and prediction has IoU NaN and is left out of mIoU; a class absent from the
-    target has Acc NaN and is left out of mAcc (nanmean, as mmseg)."""
+    target has Acc NaN and is left out of mAcc (nanmean, as mmseg). An empty matrix (nothing counted) gives NaN
+    everywhere. Counts must be finite and non-negative."""
     if not isinstance(confusion, Tensor):
         raise TypeError(f"segmentation_scores: confusion must be a torch.Tensor [C, C], got {type(confusion).__name__}: "
                         f"build it with confusion_matrix(pred, target, num_classes).")
@@ -27,7 +28,10 @@ def segmentation_scores(confusion: Tensor) -> dict:
         raise ValueError(f"segmentation_scores: confusion must be a square matrix [C, C], got {list(confusion.shape)}: "
                          f"pass the confusion matrix (confusion_matrix(pred, target, num_classes)), not the predictions.")
     m = confusion.double()
-    if (m < 0).any(): raise ValueError("segmentation_scores: confusion holds negative counts.")
+    if not torch.isfinite(m).all() or (m < 0).any():
+        bad = m[~torch.isfinite(m) | (m < 0)][:3].tolist()
+        raise ValueError(f"segmentation_scores: confusion holds {bad}, which are not counts (finite and >= 0): pass the "
+                         f"matrix confusion_matrix(pred, target, num_classes) returns, summed over batches.")
     tp, t, p = m.diagonal(), m.sum(1), m.sum(0)
     iou = tp / (t + p - tp)                    # 0/0 = NaN: class absent from target and prediction
     acc = tp / t                               # 0/0 = NaN: class absent from target

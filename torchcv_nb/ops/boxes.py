@@ -232,11 +232,30 @@ def complete_box_iou_loss(boxes1: Tensor, boxes2: Tensor, reduction: str = 'none
     with torch.no_grad(): alpha = v / (1 - iou + v + eps)
     return _reduce(diou_loss + alpha * v, reduction)
 
+# %% ../../nbs/20_ops.boxes.ipynb #51140611
+def _is_meta(*args) -> bool:
+    "True when some of `args` are meta tensors: shapes and dtypes without data, so no value can be checked."
+    return any(isinstance(a, Tensor) and a.is_meta for a in args)
+
+def _number(x, name: str, fn: str):
+    """A one-element tensor `x` (e.g. `torch.tensor(0.5)`) as a Python number, as torchvision's ops accept it;
+    anything else is returned unchanged, for the caller's own checks."""
+    if not isinstance(x, Tensor): return x
+    if x.numel() != 1:
+        raise ValueError(f"{fn}: {name} must be a number or a one-element tensor, got a tensor of shape "
+                         f"{list(x.shape)}.")
+    if x.is_meta:
+        raise ValueError(f"{fn}: {name} is a meta tensor, which has a shape but no value: pass a Python number "
+                         f"(or a tensor on a real device).")
+    return x.item()
+
 # %% ../../nbs/20_ops.boxes.ipynb #8e755b54
 def clip_boxes_to_image(boxes: Tensor, size: tuple[int, int]) -> Tensor:
-    "Clip `boxes (Tensor[..., 4])` in (x1, y1, x2, y2) to an image of `size` (height, width). Returns `Tensor[..., 4]`."
+    """Clip `boxes (Tensor[..., 4])` in (x1, y1, x2, y2) to an image of `size` (height, width): two numbers, or a
+    tensor of two, as torchvision. Returns `Tensor[..., 4]`."""
     _check_boxes(boxes, 'boxes', 'clip_boxes_to_image')
-    if not (isinstance(size, (Sequence, torch.Size)) and len(size) == 2):
+    pair = isinstance(size, (Sequence, torch.Size)) and len(size) == 2 or isinstance(size, Tensor) and size.shape == (2,)
+    if not pair:
         got = list(size) if isinstance(size, (Sequence, torch.Size)) else repr(size)
         raise ValueError(f"clip_boxes_to_image: size must be (height, width), got {got}: for an image tensor pass "
                          f"image.shape[-2:].")
@@ -250,6 +269,10 @@ def remove_small_boxes(boxes: Tensor, min_size: float) -> Tensor:
     if boxes.ndim != 2:
         raise ValueError(f"remove_small_boxes returns indices into a list of boxes, so boxes must be [N, 4], got "
                          f"{list(boxes.shape)}: flatten with boxes.reshape(-1, 4) first.")
+    if boxes.is_meta:
+        raise NotImplementedError("remove_small_boxes: how many boxes are kept depends on their sizes, which a meta "
+                                  "tensor does not hold (torchvision fails here too): to trace shapes, use "
+                                  "torch.export, where the count becomes a symbolic size.")
     ws, hs = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     return torch.where((ws >= min_size) & (hs >= min_size))[0]
 

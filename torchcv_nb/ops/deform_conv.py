@@ -13,7 +13,7 @@ from torch import Tensor, nn
 from torch.nn import init
 from torch.nn.modules.utils import _pair
 
-from .boxes import _check_devices
+from .boxes import _check_devices, _number
 from .extension import Extension, is_fx_proxy, kernels, register_autocast_fp32
 
 # %% ../../nbs/24_ops.deform_conv.ipynb #923ab4a7
@@ -649,7 +649,8 @@ def deform_conv2d(input: Tensor, offset: Tensor, weight: Tensor, bias: Tensor | 
     - mask (Tensor[B, offset_groups * kh * kw, out_h, out_w]), optional: the modulation scalar of each tap
 
     Returns `Tensor[B, out_channels, out_h, out_w]`."""
-    stride, padding, dilation = _pair(stride), _pair(padding), _pair(dilation)
+    pair = lambda v, name: _pair(_number(v, name, 'deform_conv2d') if isinstance(v, Tensor) and v.ndim == 0 else v)
+    stride, padding, dilation = pair(stride, 'stride'), pair(padding, 'padding'), pair(dilation, 'dilation')
     if not is_fx_proxy(input, offset, weight, bias, mask):
         _check_deform(input, offset, weight, bias, mask, stride, padding, dilation)
     return _deform_conv2d_op(input, offset, weight, mask, bias, *stride, *padding, *dilation)

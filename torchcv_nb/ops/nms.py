@@ -12,7 +12,7 @@ import numbers
 import torch
 from torch import Tensor
 
-from .boxes import _check_boxes, _check_devices, box_iou
+from .boxes import _check_boxes, _check_devices, _is_meta, _number, box_iou
 from .extension import Extension, is_fx_proxy, is_symbolic, kernels, register_autocast_fp32
 
 # %% ../../nbs/22_ops.nms.ipynb #57428d56
@@ -53,7 +53,7 @@ def _check_nms(fn: str, boxes, scores, iou_threshold, idxs=None) -> None:
     _check_devices(fn, boxes=boxes, **named)
     if isinstance(iou_threshold, bool) or not isinstance(iou_threshold, numbers.Real) or not 0 <= iou_threshold <= 1:
         raise ValueError(f"{fn}: iou_threshold must be a number in [0, 1], got {iou_threshold!r}.")
-    if is_symbolic(boxes, scores): return
+    if is_symbolic(boxes, scores) or _is_meta(boxes, scores): return        # no values to scan
     if n and scores.isnan().any():
         i = int(scores.isnan().nonzero()[0, 0])
         raise ValueError(f"{fn}: scores[{i}] is NaN, which cannot be ranked. Drop such boxes first: "
@@ -426,12 +426,22 @@ def _nms_fake_checks(fn: str, boxes: Tensor, scores: Tensor) -> None:
     torch._check(scores.dim() == 1 and scores.size(0) == boxes.size(0),
                  lambda: f'{fn}: scores must be [N] = [{boxes.size(0)}], got {list(scores.shape)}')
 
+def _kept_size(fn: str, boxes: Tensor):
+    """The length of an NMS output as the fake reports it: how many boxes survive depends on the values, so under fake
+    tensors (`torch.export`, `torch.compile`) a new unbacked size. Meta tensors have no values and no symbolic sizes:
+    with no boxes the length is 0; otherwise it is unknowable, and we say so."""
+    if boxes.is_meta:
+        if boxes.shape[0] == 0: return 0
+        raise RuntimeError(f"{fn}: how many boxes survive depends on their values, which meta tensors do not hold, so "
+                           f"the output shape is unknown (torchvision.ops.nms fails on meta tensors too). To trace "
+                           f"shapes, use torch.export or torch.compile: their fake tensors give the count a symbolic size.")
+    return torch.library.get_ctx().new_dynamic_size()
+
 @_nms_op.register_fake
 def _(boxes, scores, iou_threshold):
     "How many boxes survive depends on the values: an unbacked size."
     _nms_fake_checks('nms', boxes, scores)
-    kept = torch.library.get_ctx().new_dynamic_size()
-    return boxes.new_empty(kept, dtype=torch.int64)
+    return boxes.new_empty(_kept_size('nms', boxes), dtype=torch.int64)
 
 register_autocast_fp32(_nms_op)     # as torchvision: under autocast, NMS runs on float32 boxes and scores
 
@@ -441,8 +451,9 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     whose IoU with an already kept box is greater than `iou_threshold`.
 
     Args: `boxes (Tensor[N, 4])` in (x1, y1, x2, y2), finite; `scores (Tensor[N])`, no NaN;
-    `iou_threshold (float)` in [0, 1].
+    `iou_threshold (float)` in [0, 1] (or a one-element tensor).
     Returns: `Tensor[K]` int64, the indices of the kept boxes by decreasing score (ties: lower index first)."""
+    iou_threshold = _number(iou_threshold, 'iou_threshold', 'nms')
     _check_nms('nms', boxes, scores, iou_threshold)
     return _nms_op(boxes, scores, float(iou_threshold))
 
@@ -487,7 +498,7 @@ def _(boxes, scores, idxs, iou_threshold):
 def _(boxes, scores, idxs, iou_threshold):
     _nms_fake_checks('batched_nms', boxes, scores)
     torch._check(idxs.shape == scores.shape, lambda: f'batched_nms: idxs must be [N], got {list(idxs.shape)}')
-    return boxes.new_empty(torch.library.get_ctx().new_dynamic_size(), dtype=torch.int64)
+    return boxes.new_empty(_kept_size('batched_nms', boxes), dtype=torch.int64)
 
 register_autocast_fp32(_batched_nms_op)
 
@@ -496,8 +507,9 @@ def batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_threshold: floa
     never suppress each other.
 
     Args: `boxes (Tensor[N, 4])` in (x1, y1, x2, y2), finite; `scores (Tensor[N])`, no NaN; `idxs (Tensor[N])` integer
-    category (or image) ids; `iou_threshold (float)` in [0, 1].
+    category (or image) ids; `iou_threshold (float)` in [0, 1] (or a one-element tensor).
     Returns: `Tensor[K]` int64, the indices of the kept boxes by decreasing score (ties: lower index first)."""
+    iou_threshold = _number(iou_threshold, 'iou_threshold', 'batched_nms')
     _check_nms('batched_nms', boxes, scores, iou_threshold, idxs)
     return _batched_nms_op(boxes, scores, idxs, float(iou_threshold))
 
@@ -539,7 +551,7 @@ def _soft_nms_op(boxes: Tensor, scores: Tensor, sigma: float, iou_threshold: flo
 @_soft_nms_op.register_fake
 def _(boxes, scores, sigma, iou_threshold, method, score_threshold):
     _nms_fake_checks('soft_nms', boxes, scores)
-    kept = torch.library.get_ctx().new_dynamic_size()
+    kept = _kept_size('soft_nms', boxes)
     dtype = torch.promote_types(_promote(boxes).dtype, scores.dtype)
     return boxes.new_empty(kept, dtype=torch.int64), scores.new_empty(kept, dtype=dtype)
 
@@ -551,7 +563,10 @@ def soft_nms(boxes: Tensor, scores: Tensor, *, sigma: float = 0.5, iou_threshold
 
     Args: `boxes (Tensor[N, 4])` in (x1, y1, x2, y2), finite; `scores (Tensor[N])`, no NaN.
     Returns: `(keep, scores)`: `Tensor[K]` int64 indices in order of selection (non-increasing score, ties: lower index
-    first) and `Tensor[K]` their rescored scores (in the promoted dtype of boxes and scores)."""
+    first) and `Tensor[K]` their rescored scores (in the promoted dtype of boxes and scores). The numbers may be given
+    as one-element tensors."""
+    sigma, iou_threshold = _number(sigma, 'sigma', 'soft_nms'), _number(iou_threshold, 'iou_threshold', 'soft_nms')
+    score_threshold = _number(score_threshold, 'score_threshold', 'soft_nms')
     _check_nms('soft_nms', boxes, scores, iou_threshold)
     if method not in _SOFT_METHODS:
         raise ValueError(f"soft_nms: method must be one of {_SOFT_METHODS}, got {method!r}.")

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .boxes import _check_boxes, _check_devices, box_area
+from .boxes import _check_boxes, _check_devices, _is_meta, _number, box_area
 from .extension import Extension, is_fx_proxy, is_symbolic, kernels, register_autocast_fp32
 
 # %% ../../nbs/23_ops.roi.ipynb #70cf6c2c
@@ -23,7 +23,10 @@ def convert_boxes_to_roi_format(boxes: Sequence[Tensor]) -> Tensor:
     return torch.cat([torch.cat(ids), torch.cat(list(boxes))], dim=1)
 
 def _pair_size(output_size, fn: str) -> tuple[int, int]:
+    if isinstance(output_size, Tensor):                  # as torchvision: a 0-d tensor, or a tensor of two sizes
+        output_size = _number(output_size, 'output_size', fn) if output_size.ndim == 0 else output_size.tolist()
     size = (output_size, output_size) if isinstance(output_size, int) else output_size
+    if isinstance(size, (tuple, list)): size = tuple(_number(s, 'output_size', fn) for s in size)   # 0-d tensors
     if (not isinstance(size, (tuple, list)) or len(size) != 2
             or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in size)):
         raise ValueError(f'{fn}: output_size must be a positive int or a pair (height, width) of positive ints, '
@@ -69,7 +72,7 @@ def _as_rois(input: Tensor, boxes, fn: str) -> Tensor:
     if rois.dtype != input.dtype:
         raise TypeError(f'{fn}: boxes ({rois.dtype}) and input ({input.dtype}) must have the same dtype: '
                         f'use boxes.to(input.dtype).')
-    if is_symbolic(input, rois): return rois
+    if is_symbolic(input, rois) or _is_meta(input, rois): return rois      # no values to check
     idx, coords = rois[:, 0], rois[:, 1:]
     bad_idx = (idx < 0) | (idx >= len(input)) | (idx != idx.floor())
     bad_box = ~torch.isfinite(coords).all(1)
@@ -877,8 +880,9 @@ class MultiScaleRoIAlign(nn.Module):
         if self.scales is None or self.map_levels is None: self._setup_scales(features, image_shapes)
         rois = _as_rois(features[0], boxes, type(self).__name__)
         if len(features) == 1: return self.pool_level(features[0], rois, self.scales[0])
-        levels = self.map_levels(boxes)
         result = features[0].new_zeros((len(rois), features[0].shape[1], *self.output_size))
+        if _is_meta(rois): return result          # the shape is known; which box goes where needs values
+        levels = self.map_levels(boxes)
         for level, (feature, scale) in enumerate(zip(features, self.scales)):
             idx = torch.where(levels == level)[0]
             result[idx] = self.pool_level(feature, rois[idx], scale).to(result.dtype)

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 from torch.utils.data import Dataset, default_collate
 
 from ..core import Registry
+from ..data.datasets import read_coco_annotations
 from ..train.config import ConfigError, build_optimizer
 from ..train.distributed import all_gather_objects, reduce_sums
 from ..train.trainer import param_groups
@@ -92,15 +93,20 @@ class Task:
         if not self.coco_results:
             raise ConfigError(f"The {self.name} task writes no COCO results (COCO scores boxes, masks and keypoints): "
                               f"drop --coco.")
-        ann_file = Path(ann_file)
-        if not ann_file.is_file(): raise FileNotFoundError(f"--coco {ann_file}: no such annotation file.")
-        images = json.loads(ann_file.read_text()).get('images', [])
+        images = read_coco_annotations(ann_file, "Pass the --coco annotation file of this image folder")['images']
+        by_path = {im['file_name']: im['id'] for im in images}
         by_name = {Path(im['file_name']).name: im['id'] for im in images}
-        missing = [f for f in files if Path(f).name not in by_name]
+        loose = [Path(f).name for f in files if f not in by_path]     # matched by file name alone
+        twice = sorted({n for n in loose if loose.count(n) > 1})
+        if twice:
+            raise ConfigError(f"--coco {ann_file}: {len(twice)} file name(s) occur in several subfolders of the image "
+                              f"folder, e.g. {twice[0]!r}, and the file's 'file_name's do not say which is which: "
+                              f"give each image its own name, or write file_name as the path inside the image folder.")
+        missing = [f for f in files if f not in by_path and Path(f).name not in by_name]
         if missing:
             raise ConfigError(f"--coco {ann_file}: {len(missing)} image(s) are not in its 'images' list, e.g. "
                               f"{missing[0]!r}: pass the annotation file of this image folder.")
-        return [by_name[Path(f).name] for f in files]
+        return [by_path[f] if f in by_path else by_name[Path(f).name] for f in files]
 
     # pictures
     def draw(self, images: Sequence[Tensor], preds: list[dict], targets=None):
