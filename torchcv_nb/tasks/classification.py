@@ -25,7 +25,9 @@ CLASSIFICATION_CONFIG = register_schema('classification', {
              'augment': True},
     'model': {'name': 'resnet18'},
     'solver': {'label_smoothing': 0.0},
-    'train': {'metric': 'top1'}})
+    'train': {'metric': 'top1'}},
+    ranges={'data.image_size': '>= 8', 'data.num_train': '>= 1', 'data.num_val': '>= 1', 'data.seed': '>= 0',
+            'solver.label_smoothing': 'in [0, 1)'})
 
 # %% ../../nbs/38a_tasks.classification.ipynb #682bf142
 CLASSIFICATION_DATASETS = Registry('classification data source', how_to_list='CLASSIFICATION_DATASETS.list()')

@@ -19,7 +19,7 @@ from torch.utils.data import Dataset
 from ..core import Registry
 from ..metrics.detection import BBOX_STATS, coco_accumulate, coco_summarize
 from .base import TASKS, Task
-from .detection import (DETECTION_CONFIG, DetectionTask, coco_ground_truth, coco_source,
+from .detection import (DETECTION_CONFIG, DETECTION_RANGES, DetectionTask, coco_ground_truth, coco_source,
                                         detection_metrics, per_class_ap, shapes_source)
 from ..train.config import ConfigError, register_schema
 
@@ -28,7 +28,8 @@ INSTANCE_CONFIG = register_schema('instance_segmentation', {
     'data': {k: v for k, v in DETECTION_CONFIG['data'].items() if k != 'classes'} | {'augment': 'flip'},
     'model': {'name': 'maskrcnn_resnet50_fpn'},
     'eval': {'score_thresh': 0.3, 'mask_thresh': 0.5},
-    'train': {'metric': 'mask_ap'}})
+    'train': {'metric': 'mask_ap'}},
+    ranges=DETECTION_RANGES | {'eval.mask_thresh': 'in [0, 1]'})
 
 # %% ../../nbs/70_tasks.instance.ipynb #68449513
 INSTANCE_DATASETS = Registry('instance segmentation data source', how_to_list='INSTANCE_DATASETS.list()')

@@ -35,7 +35,11 @@ SEGMENTATION_CONFIG = register_schema('segmentation', {
     'model': {'name': 'fcn_resnet18'},
     'solver': {'schedule': 'poly', 'aux_weight': 0.4, 'ohem': False, 'ohem_thresh': 0.7, 'ohem_min_kept': 10000},
     'eval': {'mode': 'single', 'scales': [0.75, 1.0, 1.25], 'flip': False, 'window': 64, 'overlap': 0.33},
-    'train': {'metric': 'miou'}})
+    'train': {'metric': 'miou'}},
+    ranges={'data.image_size': '>= 8', 'data.num_train': '>= 1', 'data.num_val': '>= 1', 'data.seed': '>= 0',
+            'data.crop_size': '>= 8', 'data.scale_range': 'each > 0', 'solver.aux_weight': '>= 0',
+            'solver.ohem_thresh': 'in (0, 1]', 'solver.ohem_min_kept': '>= 1', 'eval.scales': 'each > 0',
+            'eval.window': '>= 8', 'eval.overlap': 'in [0, 1)'})
 
 # %% ../../nbs/50_tasks.segmentation.ipynb #659660e6
 def normalize_image(image: Tensor, mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD) -> Tensor:

@@ -824,6 +824,7 @@ class _LoopMixin:
             bar.close()
             if isinstance(e, TrainingInterrupted): raise
             raise TrainingInterrupted(self.run_dir, self._saved_at, saved=False) from None
+        finally: bar.close()          # also on an error: the one-line message must not land on the bar's line
         if ctrl_c.requested and not finished: raise TrainingInterrupted(self.run_dir, self.iteration, saved=True)
         return self.history
 
@@ -945,10 +946,11 @@ class _ResumeMixin:
                 missing = [k for k in _STATE_KEYS if k not in state]
                 if not missing:
                     self._load_from(state, p)
+                    for q, why in self.skipped_checkpoints if self.is_main else ():
+                        print(f"resume: skipped {q}: {why}", file=sys.stderr, flush=True)
                     return self
                 reason = f"not a trainer checkpoint (it has no {missing[0]!r})"
-            self.skipped_checkpoints.append((p, reason))
-            if self.is_main: print(f"resume: skipped {p}: {reason}", file=sys.stderr, flush=True)
+            self.skipped_checkpoints.append((p, reason))    # told once one loads; if none does, the error names them
         raise CheckpointError(f"None of the {len(candidates)} checkpoints in {self.run_dir / 'checkpoints'} can be read "
                               f"({'; '.join(f'{p.name}: {r}' for p, r in self.skipped_checkpoints)}): the run cannot "
                               f"resume; start it again.")
