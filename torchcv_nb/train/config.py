@@ -242,6 +242,11 @@ def _check_values(cfg: dict) -> None:
     dev = flat.get('train.device')
     if isinstance(dev, str) and not _DEVICE.fullmatch(dev):
         raise ConfigError(f"train.device={dev!r} is not a device: use auto, cpu, cuda or cuda:N (e.g. cuda:1).")
+    names = flat.get('data.classes')           # a task's class list: a name's place in it is its label
+    if isinstance(names, list) and len(set(map(str, names))) < len(names):
+        twice = next(n for n in names if names.count(n) > 1)
+        raise ConfigError(f"data.classes names {twice!r} twice: each class needs its own name (its place in the "
+                          f"list is its label).")
     _check_ranges(cfg, _TASK_RANGES.get(cfg['task'], RANGES))
 
 # %% ../../nbs/37_train.config.ipynb #254be26a
