@@ -429,6 +429,8 @@ def read_coco_annotations(path: str | Path, fix: str = "Pass the COCO annotation
     _check_coco(data, path)
     return data
 
+
+# %% ../../nbs/12_data.datasets.ipynb #36d12b7c
 class CocoDataset(VisionDataset):
     """A COCO data set: images in `image_dir`, annotations in `ann_file`. `task`: 'detection' | 'instances' (adds
     masks) | 'keypoints' (adds keypoints). Labels are contiguous: `cat_id_to_label`, `label_to_cat_id`, `classes`

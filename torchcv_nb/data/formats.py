@@ -281,6 +281,8 @@ def _check_writable(out: Path) -> Path:
                               f"write to, e.g. out='data/shapes'.") from None
     return p
 
+
+# %% ../../nbs/11_data.formats.ipynb #719f3034
 def check_shapes_args(out, n, size, formats, splits, overwrite, workers=None) -> tuple[Path, tuple[str, ...]]:
     """The checks `write_shapes` makes before writing anything: `(out as a Path, formats as a tuple)`, or the error to
     show: `ValueError` for a bad value, `NotADirectoryError`, `FileExistsError` or `PermissionError` for `out`."""
