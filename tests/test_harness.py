@@ -53,3 +53,24 @@ def test_notebooks_do_not_share_state(tmp_path):
     assert run_notebook(write_nb(tmp_path / 'a', 'import torch; torch.use_deterministic_algorithms(True)'))[0]
     ok, _, log = run_notebook(write_nb(tmp_path / 'b', 'import torch; assert not torch.are_deterministic_algorithms_enabled()'))
     assert ok, log
+
+
+def test_nbstore_runs_like_jupyterlab_and_keeps_sources(tmp_path):
+    """`tests/nbstore.py` runs every cell but the skipped flags in a real kernel, stores the new outputs, and leaves
+    the sources and the skipped cells' stored outputs as they were."""
+    import json
+    from nbstore import store_outputs
+    nb = nbf.v4.new_notebook()
+    nb.cells = [nbf.v4.new_code_cell('x = 41\nx + 1'), nbf.v4.new_code_cell('#| cuda\nraise RuntimeError("no GPU")'),
+                nbf.v4.new_code_cell('#| slow\nprint("slow ran")')]
+    nb.cells[1].outputs = [nbf.v4.new_output('stream', name='stdout', text='stored on a GPU machine\n')]
+    path = tmp_path / 'scratch.ipynb'
+    nbf.write(nb, path)
+    before = [c['source'] for c in json.loads(path.read_text())['cells']]
+    store_outputs(path, {'cuda', 'cuda_build'}, timeout=120)
+    cells = json.loads(path.read_text())['cells']
+    assert [c['source'] for c in cells] == before
+    text = lambda t: ''.join(t)                  # nbformat stores multi-line text as a list of lines
+    assert text(cells[0]['outputs'][0]['data']['text/plain']) == '42'
+    assert text(cells[1]['outputs'][0]['text']) == 'stored on a GPU machine\n'
+    assert text(cells[2]['outputs'][0]['text']) == 'slow ran\n'

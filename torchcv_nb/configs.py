@@ -18,49 +18,49 @@ register_config('cls/shapes_vgg11_bn', {
     'data': {'image_size': 64, 'num_train': 4000, 'num_val': 500, 'batch_size': 64},
     'model': {'name': 'vgg11_bn', 'kwargs': {'width_mult': 0.25, 'head': 'pool'}},
     'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 0.05, 'epochs': 8, 'warmup_iters': 50},
-    'train': {'log_every': 20}})
+    'train': {'log_every': 20, 'channels_last': True}})
 
 # %% ../nbs/42_models.resnet.ipynb #c976f1d5
 register_config('cls/shapes_resnet18', {
     'data': {'image_size': 64, 'num_train': 4000, 'num_val': 500, 'batch_size': 64},
     'model': {'name': 'resnet18', 'kwargs': {'width': 16}},
     'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 0.05, 'epochs': 8, 'warmup_iters': 50},
-    'train': {'log_every': 20}})
+    'train': {'log_every': 20, 'channels_last': True}})
 
 # %% ../nbs/42_models.resnet.ipynb #e00898e7
 register_config('cls/digits_resnet18', {
     'data': {'dataset': 'digits', 'image_size': 32, 'batch_size': 64, 'augment': False},
     'model': {'name': 'resnet18', 'kwargs': {'width': 16}},
     'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 0.05, 'epochs': 30, 'warmup_iters': 50},
-    'train': {'log_every': 20}})
+    'train': {'log_every': 20, 'channels_last': True}})
 
 # %% ../nbs/43_models.densenet.ipynb #65bf18f7
 register_config('cls/shapes_densenet121', {
     'data': {'image_size': 64, 'num_train': 4000, 'num_val': 500, 'batch_size': 64},
     'model': {'name': 'densenet121', 'kwargs': {'growth_rate': 12, 'block_config': [2, 4, 6, 4]}},
     'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 0.05, 'epochs': 8, 'warmup_iters': 50},
-    'train': {'log_every': 20}})
+    'train': {'log_every': 20, 'channels_last': True}})
 
 # %% ../nbs/44_models.shufflenetv1.ipynb #09fec6c4
 register_config('cls/shapes_shufflenet_v1_g3_x1_0', {
     'data': {'image_size': 96, 'num_train': 4000, 'num_val': 500, 'batch_size': 64},
     'model': {'name': 'shufflenet_v1_g3_x1_0', 'kwargs': {}},
     'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 0.05, 'epochs': 12, 'warmup_iters': 50},
-    'train': {'log_every': 20}})
+    'train': {'log_every': 20, 'channels_last': True}})
 
 # %% ../nbs/45_models.shufflenetv2.ipynb #f3d62314
 register_config('cls/shapes_shufflenet_v2_x1_0', {
     'data': {'image_size': 96, 'num_train': 12000, 'num_val': 500, 'batch_size': 64},
     'model': {'name': 'shufflenet_v2_x1_0', 'kwargs': {}},
     'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 0.05, 'epochs': 4, 'warmup_iters': 50},
-    'train': {'log_every': 20}})
+    'train': {'log_every': 20, 'channels_last': True}})
 
 # %% ../nbs/46_models.dfnet.ipynb #3654797f
 register_config('cls/shapes_dfnet_v1', {
     'data': {'image_size': 96, 'num_train': 4000, 'num_val': 500, 'batch_size': 64},
     'model': {'name': 'dfnet_v1', 'kwargs': {'width_mult': 0.5}},
     'solver': {'optimizer': 'adamw', 'lr': 3e-3, 'weight_decay': 0.05, 'epochs': 12, 'warmup_iters': 50},
-    'train': {'log_every': 20}})
+    'train': {'log_every': 20, 'channels_last': True}})
 
 # %% ../nbs/50_tasks.segmentation.ipynb #493ceb39
 register_config('seg/shapes', {'task': 'segmentation', 'data': {'dataset': 'shapes'},

@@ -98,6 +98,7 @@ def _build(cfg: Mapping, run_dir: Path | None, progress: bool):
                           checkpoint_every=t['checkpoint_every'], checkpoint_every_iters=t['checkpoint_every_iters'],
                           keep_checkpoints=t['keep_checkpoints'], early_stopping_patience=t['early_stopping_patience'],
                           log_every=t['log_every'], tensorboard=t['tensorboard'], sync_bn=t['sync_bn'],
+                          channels_last=t['channels_last'],
                           callbacks=[TaskMeta(meta), *task.callbacks()], progress=progress, config=cfg, **step)
     except ValueError as e:   # the trainer checks its arguments, and every one of them comes from the config
         raise ConfigError(f"{e}") from e

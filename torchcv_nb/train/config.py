@@ -35,7 +35,8 @@ BASE_CONFIG: dict = {
                'clip_grad_norm': None, 'amp': None, 'ema_decay': None, 'loss_weights': {}},
     'train': {'seed': 0, 'device': 'auto', 'deterministic': False, 'val_every': 1, 'metric': None,
               'metric_mode': 'max', 'early_stopping_patience': None, 'log_every': 10, 'checkpoint_every': 1,
-              'checkpoint_every_iters': None, 'keep_checkpoints': 3, 'tensorboard': False, 'sync_bn': False},
+              'checkpoint_every_iters': None, 'keep_checkpoints': 3, 'tensorboard': False, 'sync_bn': False,
+              'channels_last': False},
 }
 
 # %% ../../nbs/37_train.config.ipynb #aed73832

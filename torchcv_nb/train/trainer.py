@@ -962,7 +962,8 @@ class Trainer(_SetupMixin, _StepMixin, _LoopMixin, _CheckpointMixin, _ResumeMixi
     one optimizer; a task with several optimizers passes `training_step=fn(trainer, batch) -> dict of loss terms`
     that calls `trainer.optimizer_step(name, loss)` for each. Validates with `evaluate(model, loader)` every
     `val_every` epochs. `group_ids` (one per training sample) makes every batch come from one group
-    (`GroupedBatchSampler`, e.g. by aspect ratio). `amp`, `clip_grad_norm` and `ema_decay` install the `AMP`, `GradClip` and `EMA` callbacks.
+    (`GroupedBatchSampler`, e.g. by aspect ratio). `amp`, `clip_grad_norm` and `ema_decay` install the `AMP`, `GradClip` and `EMA` callbacks;
+    `channels_last` stores the model's 4-D weights in NHWC order (faster convolutions on CPU).
     `latest.pt` is saved every `checkpoint_every` epochs and every `checkpoint_every_iters` iterations, each save
     also kept as a snapshot `iter_<iteration>.pt` (the newest `keep_checkpoints`). See the lesson for every option."""
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer | Mapping[str, torch.optim.Optimizer],
@@ -978,7 +979,8 @@ class Trainer(_SetupMixin, _StepMixin, _LoopMixin, _CheckpointMixin, _ResumeMixi
                  val_every: int = 1, checkpoint_every: int = 1, checkpoint_every_iters: int | None = None,
                  keep_checkpoints: int = 3,
                  early_stopping_patience: int | None = None, log_every: int = 10, tensorboard: bool = False,
-                 sync_bn: bool = False, callbacks: Sequence[Callback] = (), progress: bool = True,
+                 sync_bn: bool = False, channels_last: bool = False, callbacks: Sequence[Callback] = (),
+                 progress: bool = True,
                  config: Mapping | None = None):
         self.optimizers = {'default': optimizer} if isinstance(optimizer, torch.optim.Optimizer) else dict(optimizer)
         bad = [n for n, o in self.optimizers.items() if not (isinstance(n, str) and isinstance(o, torch.optim.Optimizer))]
@@ -1002,7 +1004,7 @@ class Trainer(_SetupMixin, _StepMixin, _LoopMixin, _CheckpointMixin, _ResumeMixi
             raise NotImplementedError(f"Several optimizers ({list(self.optimizers)}) under torchrun are not supported yet: "
                                       f"each network would need its own DistributedDataParallel wrapper. Train on one "
                                       f"process, or combine the networks' losses for one optimizer.")
-        model = model.to(self.device)
+        model = model.to(self.device, memory_format=torch.channels_last) if channels_last else model.to(self.device)
         if sync_bn and self.world_size > 1: model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         self.model = model
         self._check_parameters()
