@@ -2,8 +2,9 @@
 
 The docs site shows the outputs stored in the notebooks; after a change to a lesson or to a preset it trains, run
 this to refresh them. Cells flagged with one of `--skip` (default: `cuda cuda_build`, which need a GPU or compile
-for minutes) are not run and keep their stored outputs; every other cell runs, `slow` ones included. Sources are
-left byte for byte as they were. Then `nbdev_clean` the notebook. Usable on its own:
+for minutes) are not run and keep their stored outputs, like `eval: false` cells and the closing `nbdev_export()`;
+every other cell runs, `slow` ones included. Sources are left byte for byte as they were. Then `nbdev_clean` the
+notebook. Usable on its own:
 `OMP_NUM_THREADS=1 .venv/bin/python tests/nbstore.py nbs/42_models.resnet.ipynb`."""
 import argparse, copy, json, sys, time
 from pathlib import Path
@@ -30,8 +31,8 @@ def store_outputs(path: Path, skip: set[str], timeout: int) -> None:
     raw = json.loads(path.read_text())
     nb = nbformat.reads(path.read_text(), as_version=4)
     run = copy.deepcopy(nb)
-    run.cells = [c for c in run.cells if not (c.cell_type == 'code' and (flags(c.source) & skip or
-                                                                        {'eval', 'false'} <= flags(c.source)))]
+    run.cells = [c for c in run.cells if not (c.cell_type == 'code' and (     # nbdev's test skips the same cells
+        flags(c.source) & skip or {'eval', 'false'} <= flags(c.source) or 'nbdev_export' + '(' in c.source))]
     TimedExecutor(timeout=timeout, kernel_name='python3').preprocess(run, {'metadata': {'path': str(path.parent.resolve())}})
     split_lines(run)                      # multi-line text as lists of lines, as nbformat writes notebooks
     new = {c.get('id'): c for c in run.cells if c.cell_type == 'code'}

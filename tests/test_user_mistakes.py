@@ -71,7 +71,7 @@ ROWS = {   # id: (argv with {w} for the world folder, key phrase of the one line
     'train: bad --set key':       (['train', 'cls/shapes_resnet18', '--out', '{w}/t1', '--set', 'solver.lrr=0.1'], 'Did you mean: solver.lr?'),
     'train: negative lr':         (['train', 'cls/shapes_resnet18', '--out', '{w}/t2', '--set', 'solver.lr=-0.1'], 'solver.lr must be > 0'),
     'train: zero epochs':         (['train', 'cls/shapes_resnet18', '--out', '{w}/t3', '--set', 'solver.epochs=0'], 'solver.epochs'),
-    'train: diverging loss':      (['train', 'cls/shapes_resnet18', '--out', '{w}/t4', '--quiet', '--set', *TINY, 'solver.lr=1e30'], 'a lower solver.lr'),
+    'train: diverging loss':      (['train', 'cls/shapes_resnet18', '--out', '{w}/t4', '--quiet', '--set', *TINY, 'solver.lr=1e30'], 'a lower learning rate (solver.lr'),
     'train: unwritable --out':    (['train', 'cls/shapes_resnet18', '--out', '/sys/torchcv_nb_run', '--set', *TINY], 'Cannot create the run folder'),
     'train: run exists':          (['train', 'cls/shapes_resnet18', '--out', '{w}/ok', '--set', *TINY], 'already holds a run'),
     'train: folder in use':       (['train', 'cls/shapes_resnet18', '--out', '{w}/busy', '--overwrite', '--set', *TINY], 'is in use by process'),

@@ -51,7 +51,7 @@ class ShapesConfig:
     min_objects: int = 1                     # objects drawn per scene: uniform in [min_objects, max_objects]
     max_objects: int = 6
     classes: tuple[str, ...] = ('circle', 'square', 'triangle', 'star', 'person')  # drawn uniformly
-    size_range: tuple[float, float] = (0.15, 0.4)  # object diameter (person: 1.8x this as height)
+    size_range: tuple[float, float] = (0.15, 0.4)  # object size s: a circle's diameter (person: 1.8s tall)
     max_occlusion: float = 0.5   # a new object may cover at most this fraction of an earlier object's box
     min_visible_area: int = 12   # objects with fewer visible pixels are dropped (and counted)
     background: str = 'textured' # 'plain' | 'gradient' | 'textured' (gradient + low-frequency noise + lines)
@@ -126,7 +126,7 @@ def _ngon(cx, cy, r, n, angle=0.0) -> np.ndarray:
     return np.stack([cx + r * np.cos(t), cy + r * np.sin(t)], 1)
 
 def shape_polygon(cls: str, cx: float, cy: float, size: float, angle: float, *, star_ratio: float = 0.45) -> np.ndarray:
-    "The outline of a `cls` shape ('circle', 'square', 'triangle', 'star') of diameter `size`, as float [P, 2] (x, y)."
+    "The outline of a `cls` shape ('circle', 'square', 'triangle', 'star') of size `size` (a circle's diameter), as float [P, 2] (x, y)."
     if cls == 'circle': return _ngon(cx, cy, size / 2, max(16, int(size)), angle)
     if cls == 'square': return _ngon(cx, cy, 0.4 * size * math.sqrt(2), 4, angle + np.pi / 4)
     if cls == 'triangle': return _ngon(cx, cy, 0.6 * size, 3, angle - np.pi / 2)

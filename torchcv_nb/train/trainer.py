@@ -358,8 +358,8 @@ class TensorBoardLogger(Callback):
         if not trainer.is_main or trainer.run_dir is None: return
         try: from torch.utils.tensorboard import SummaryWriter
         except ImportError as e:
-            raise ImportError("train.tensorboard=true needs the tensorboard package: pip install tensorboard "
-                              "(or set train.tensorboard=false).") from e
+            raise ImportError("tensorboard=True (train.tensorboard in a config) needs the tensorboard package: "
+                              "pip install tensorboard, or turn it off.") from e
         self.writer = SummaryWriter(trainer.run_dir / 'tensorboard', purge_step=trainer.iteration + 1)
     def after_step(self, trainer):
         if self.writer and trainer.iteration % trainer.log_every == 0:
@@ -380,8 +380,8 @@ class BestCheckpoint(Callback):
         return self.best is None or (value > self.best if self.mode == 'max' else value < self.best)
     def after_validate(self, trainer, metrics):
         if self.metric not in metrics:
-            raise KeyError(f"train.metric={self.metric!r} is not among the validation metrics {sorted(metrics)}: "
-                           f"set train.metric to one of them.")
+            raise KeyError(f"metric={self.metric!r} (train.metric in a config) is not among the validation metrics "
+                           f"{sorted(metrics)}: choose one of them.")
         if self.improved(metrics[self.metric]):
             self.best, self.best_epoch = float(metrics[self.metric]), trainer.epoch
             trainer.save('best')
@@ -696,10 +696,11 @@ class _StepMixin:
                                       f"values ({bad}): check the data (a corrupt image or annotation, a transform that "
                                       f"divides by zero).")
         clip = next((cb.max_norm for cb in self.callbacks if isinstance(cb, GradClip)), None)
-        tips = [f"a lower solver.lr (now {self.optimizers[optimizer].param_groups[0]['lr']:.3g})",
-                'solver.clip_grad_norm=1.0 (now off)' if clip is None else f'a smaller solver.clip_grad_norm (now {clip:g})',
-                'more solver.warmup_iters']
-        if self.autocast_dtype is not None: tips.append(f"solver.amp=null (full precision; now {self.autocast_dtype})")
+        tips = [f"a lower learning rate (solver.lr; now {self.optimizers[optimizer].param_groups[0]['lr']:.3g})",
+                'clip_grad_norm=1.0 (solver.clip_grad_norm; now off)' if clip is None else
+                f'a smaller clip_grad_norm (solver.clip_grad_norm; now {clip:g})',
+                'more warm-up iterations (solver.warmup_iters)']
+        if self.autocast_dtype is not None: tips.append(f"full precision, amp=None (solver.amp=null; now {self.autocast_dtype})")
         return NonFiniteLossError(f"{what} is {shown} {self._where()}; the batch is finite, so the weights or the loss diverged: "
                                   f"try {', '.join(tips)}; or check the data.")
 
@@ -713,7 +714,8 @@ class _StepMixin:
             if not torch.isfinite(v).all(): raise self._nonfinite(f"Loss term {k!r}", v, next(iter(self.optimizers)))
         unknown = set(self.loss_weights) - set(terms)
         if unknown:
-            raise KeyError(f"solver.loss_weights names {sorted(unknown)}, but the model's loss terms are {sorted(terms)}.")
+            raise KeyError(f"loss_weights (solver.loss_weights in a config) names {sorted(unknown)}, but the "
+                           f"model's loss terms are {sorted(terms)}.")
         total = sum(self.loss_weights.get(k, 1.0) * v.float() for k, v in terms.items())
         self.loss_terms = terms
         self.optimizer_step(next(iter(self.optimizers)), total)
@@ -890,7 +892,8 @@ class _CheckpointMixin:
             try: self.optimizers[n].load_state_dict(state['optimizers'][n])
             except ValueError as e:   # parameter groups of other sizes: frozen modules or lr_mult changed
                 raise CheckpointError(f"The state of optimizer {n!r} does not fit this trainer's ({e}): resume with the "
-                                      f"same model.freeze and solver.lr_mult as the run that wrote it.") from None
+                                      f"same frozen modules and learning-rate multipliers (model.freeze, solver.lr_mult) as the run that "
+                                      f"wrote it.") from None
             self.schedulers[n].load_state_dict(state['schedulers'][n])
             self.scalers[n].load_state_dict(state['scalers'][n])
         self.epoch, self.epoch_step, self.iteration = state['epoch'], state['epoch_step'], state['iteration']
