@@ -111,15 +111,17 @@ class ClassificationTask(Task):
 
     @torch.no_grad()
     def evaluate(self, model: nn.Module, loader) -> dict[str, float]:
-        "Top-1 and top-5 accuracy over the whole validation set, this process's share summed with the others'."
-        sums = {'top1': 0, 'top5': 0, 'n': 0}
+        """Top-1 accuracy over the whole validation set, this process's share summed with the others', and top-5 when
+        there are more than five classes (with five or fewer it is always 1)."""
+        sums, classes = {'top1': 0, 'top5': 0, 'n': 0}, 0
         for x, y in loader:
             logits = model(x.to(next(model.parameters()).device)).float().cpu()
+            classes = logits.shape[1]
             top = logits.topk(min(5, logits.shape[1]), 1).indices
             sums['top1'] += int((top[:, 0] == y).sum()); sums['top5'] += int((top == y[:, None]).any(1).sum())
             sums['n'] += len(y)
         s = self.reduce(sums)
-        return {'top1': s['top1'] / s['n'], 'top5': s['top5'] / s['n']}
+        return {'top1': s['top1'] / s['n'], **({'top5': s['top5'] / s['n']} if classes > 5 else {})}
 
     def preprocess(self, image: Tensor) -> Tensor: return _to_input(image, self.meta['image_size'])
 
