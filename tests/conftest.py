@@ -44,7 +44,7 @@ SLOW_FIRST = ['69_models.faster_rcnn_inspect.ipynb', '64_models.ssd.ipynb', '72_
               '91_tutorial.digits.ipynb', '45_models.shufflenetv2.ipynb', '53_models.denseaspp.ipynb',
               '41_models.vgg.ipynb', '46_models.dfnet.ipynb', '21_ops.extension.ipynb', '43_models.densenet.ipynb',
               '62_tasks.detection.ipynb', '42_models.resnet.ipynb', '11_data.formats.ipynb', '38b_runner.ipynb',
-              '29_ops.ipynb', '32_metrics.detection.ipynb', '71_models.mask_rcnn.ipynb', '39_train.ddp.ipynb',
+              '29_ops.ipynb', '33_metrics.detection.ipynb', '71_models.mask_rcnn.ipynb', '39_train.ddp.ipynb',
               '22_ops.nms.ipynb', '67_models.rpn.ipynb', '23_ops.roi.ipynb', '24_ops.deform_conv.ipynb']
 
 def pytest_terminal_summary(terminalreporter):

@@ -42,3 +42,31 @@ def test_lesson_shape(nb):
     assert re.match(r'# \S.*\n+> \S', md[0]), f'{nb.name}: the first markdown cell must be `# Title` then `> one-line summary`'
     headings = [l for s in md for l in s.splitlines() if l.startswith('## ')]
     assert headings[-2:] == ['## Summary', '## Exercises'], f'{nb.name}: end with ## Summary and ## Exercises'
+
+IMPORT = re.compile(r"^\s*(?:from\s+torchcv_nb\.([\w.]+)\s+import|import\s+torchcv_nb\.([\w.]+))|import_module\(['\"]torchcv_nb\.([\w.]+)['\"]",
+                    re.M)
+
+def map_order() -> list[str]:
+    "The lessons in the order the curriculum map lists them (the reading order the home page promises)."
+    index = '\n'.join(source(c) for c in cells(NBS / 'index.ipynb'))
+    return list(dict.fromkeys(re.findall(r'\]\((\w[\w.]*\.ipynb)\)', index.split('### Lessons', 1)[1])))
+
+def test_reading_order_is_dependency_order():
+    """The home page says every lesson uses only what the lessons above it built: no lesson imports (at the top of a
+    cell, inside a function, or through `import_module`) a module first exported by a lesson below it in the map.
+    The quickstart, a tour of the finished library placed first, is the exception."""
+    order = [n for n in map_order() if not n.startswith('90_')]
+    built = {}                                   # module -> the first lesson (in reading order) that exports to it
+    for i, name in enumerate(order):
+        for c in cells(NBS / name):
+            m = re.match(r'#\|\s*(?:default_exp\s+(\S+)|export\s+(\S+))', source(c)) if c['cell_type'] == 'code' else None
+            if m and (mod := m.group(1) or m.group(2)): built.setdefault(mod, i)
+    late = []
+    for i, name in enumerate(order):
+        for k, c in enumerate(cells(NBS / name)):
+            if c['cell_type'] != 'code': continue
+            for m in IMPORT.finditer(source(c)):
+                mod = next(g for g in m.groups() if g)
+                while mod and mod not in built: mod = mod.rpartition('.')[0]
+                if mod and built[mod] > i: late.append(f'{name} cell {k} imports torchcv_nb.{mod} ({order[built[mod]]})')
+    assert not late, 'a lesson imports a module built later: move the code or renumber the lessons\n' + '\n'.join(late)
