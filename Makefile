@@ -70,7 +70,7 @@ check-sync: venv
 	  git status --short -- nbs torchcv_nb; echo "Review the changes and commit notebooks and library together."; exit 1; \
 	fi; echo "check-sync: notebooks and library are in sync"
 
-test-nbs: venv
+test-nbs: venv ensure-chromium
 	$(BIN)/python tests/prebuild.py --flags "$(FLAGS)"
 	OMP_NUM_THREADS=$(NB_THREADS) $(BIN)/python -m pytest --flags "$(FLAGS)" $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist load --maxschedchunk 1)
 

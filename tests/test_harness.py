@@ -74,3 +74,26 @@ def test_nbstore_runs_like_jupyterlab_and_keeps_sources(tmp_path):
     assert text(cells[0]['outputs'][0]['data']['text/plain']) == '42'
     assert text(cells[1]['outputs'][0]['text']) == 'stored on a GPU machine\n'
     assert text(cells[2]['outputs'][0]['text']) == 'slow ran\n'
+
+
+def test_nbstore_stores_progress_bars_as_text(tmp_path):
+    """A `tqdm.auto` bar (a widget in a live notebook) is stored as its last state on stdout; a skipped cell's old
+    widget bar, which only ever showed 0%, is dropped; its other outputs stay."""
+    import json
+    from nbstore import WIDGET, store_outputs
+    nb = nbf.v4.new_notebook()
+    nb.cells = [nbf.v4.new_code_cell('from tqdm.auto import tqdm\nfor _ in tqdm(range(5), desc="steps"): pass'),
+                nbf.v4.new_code_cell('#| slow\nprint("trained")')]
+    nb.cells[1].outputs = [nbf.v4.new_output('display_data', data={WIDGET: {'model_id': 'x', 'version_major': 2,
+                                                                            'version_minor': 0},
+                                                                   'text/plain': 'train:   0%|          | 0/60'}),
+                           nbf.v4.new_output('stream', name='stdout', text='top1 0.98\n')]
+    path = tmp_path / 'scratch.ipynb'
+    nbf.write(nb, path)
+    store_outputs(path, {'slow'}, timeout=120)
+    cells = json.loads(path.read_text())['cells']
+    [bar] = cells[0]['outputs']
+    assert (bar['output_type'], bar['name']) == ('stream', 'stdout'), bar
+    lines = ''.join(bar['text']).strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith('steps: 100%') and '5/5' in lines[0] and '\r' not in lines[0], lines
+    assert [o['output_type'] for o in cells[1]['outputs']] == ['stream']

@@ -11,6 +11,7 @@ __all__ = ['Target', 'PER_IMAGE_KEYS', 'TRANSFORMS', 'check_sample', 'per_object
            'Normalize', 'build_transforms', 'TransformExplorer', 'transform_explorer']
 
 # %% ../nbs/13_transforms.ipynb #9695505d
+import base64
 import io
 import math
 import platform
@@ -904,7 +905,7 @@ class TransformExplorer:
     transformed sample is redrawn on every change. `controls` holds the widgets, `result` the latest (image, target)."""
     def __init__(self, image: Tensor, target: Target | None = None, *, skeleton: Sequence[tuple[int, int]] | None = None,
                  flip_index: Sequence[int] | None = None, class_names: Sequence[str] | None = None,
-                 figsize: tuple[float, float] = (3.2, 3.2), dpi: int = 72):
+                 figsize: tuple[float, float] = (3.2, 3.2), dpi: int = 100):
         import ipywidgets as widgets
         self.image, self.target = image, check_sample(image, target, where='transform_explorer')
         if 'keypoints' in self.target:   # the flip box must work: fail now, not on the first click
@@ -918,8 +919,10 @@ class TransformExplorer:
                          'flip': widgets.Checkbox(value=False, description='flip'),
                          'brightness': slider('brightness', 0.0, 2.0, 0.05, 1.0), 'contrast': slider('contrast', 0.0, 2.0, 0.05, 1.0),
                          'saturation': slider('saturation', 0.0, 2.0, 0.05, 1.0), 'hue': slider('hue', -0.5, 0.5, 0.01, 0.0)}
-        self.picture = widgets.Image(format='png')
-        self.widget = widgets.HBox([widgets.VBox(list(self.controls.values())), self.picture])
+        self.picture = widgets.Image(format='png', layout=widgets.Layout(object_fit='contain'))
+        # top-aligned: a flex row stretches its children to the tallest (the sliders), drawing circles as ovals
+        self.widget = widgets.HBox([widgets.VBox(list(self.controls.values())), self.picture],
+                                   layout=widgets.Layout(align_items='flex-start'))
         for c in self.controls.values(): c.observe(lambda change: self.update(), names='value')
         self.update()
 
@@ -955,7 +958,12 @@ class TransformExplorer:
         fig.savefig(buf, format='png', bbox_inches='tight')
         self.picture.value = buf.getvalue()
 
-    def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
+    def _repr_mimebundle_(self, **kwargs):
+        "The live widget, plus the current picture for a reader whose notebook has no kernel (or is not trusted)."
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle.update({'image/png': base64.b64encode(self.picture.value).decode('ascii'),
+                       'text/plain': 'TransformExplorer: run this cell in Jupyter to move the sliders'})
+        return bundle
 
 def transform_explorer(image: Tensor, target: Target | None = None, *, skeleton: Sequence[tuple[int, int]] | None = None,
                        flip_index: Sequence[int] | None = None, class_names: Sequence[str] | None = None,

@@ -29,7 +29,7 @@ from pycocotools.coco import COCO
 from torch import Tensor
 from torch.utils.data import Dataset
 from torchvision.io import ImageReadMode, decode_image
-from tqdm import tqdm
+from tqdm.auto import tqdm   # a widget in notebooks, text in a terminal
 
 from .formats import FORMATS, DataError, parse_voc_xml, read_label_png
 from .shapes import IGNORE_INDEX, SHAPE_CLASSES

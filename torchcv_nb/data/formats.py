@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from torch import Tensor
-from tqdm import tqdm
+from tqdm.auto import tqdm   # a widget in notebooks, text in a terminal
 
 from .shapes import (PERSON_ID, PERSON_KEYPOINTS, PERSON_SKELETON, SHAPE_CLASSES, SHAPE_PALETTE,
                                     IGNORE_INDEX, MAX_IMAGE_SIZE, CYCLEGAN_STYLES, Scene, ShapesConfig, colorize_semantic,

@@ -21,7 +21,7 @@ import torch
 from PIL import Image, ImageDraw
 from pycocotools import mask as mask_utils
 from torch import Tensor
-from tqdm import tqdm
+from tqdm.auto import tqdm   # a widget in notebooks, text in a terminal
 
 # %% ../../nbs/10_data.shapes.ipynb #cdaafb4d
 SHAPE_CLASSES = ('background', 'circle', 'square', 'triangle', 'star', 'person')

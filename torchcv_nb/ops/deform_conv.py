@@ -204,8 +204,8 @@ void im2col(const Geom& q, const T* input, const T* offset, const T* mask, T* co
 }
 '''
 
-# %% ../../nbs/24_ops.deform_conv.ipynb #5abc40a0
-_CPP_BACKWARD = r'''
+# %% ../../nbs/24_ops.deform_conv.ipynb #fb0e20fd
+_CPP_COL2IM = r'''
 // Deformable col2im: scatter each column gradient to the four pixels it was sampled from, with the same bilinear
 // weights. Tasks own disjoint (image, channel block) planes, so no two threads write the same pixel.
 template <typename T>
@@ -238,7 +238,10 @@ void col2im(const Geom& q, const T* gcol, const T* offset, const T* mask, T* gra
     }
   });
 }
+'''
 
+# %% ../../nbs/24_ops.deform_conv.ipynb #b02a18c6
+_CPP_COL2IM_COORD = r'''
 // Offset and mask gradients. With v = bilinear(x, y, x) and out = m * v:
 //   d out / d dy = m * [(1 - lx)(v10 - v00) + lx (v11 - v01)],   d out / d dx = m * [(1 - ly)(v01 - v00) + ly (v11 - v10)],
 //   d out / d m = v;  each summed over the channels of the offset group, weighted by the column gradient.
@@ -277,8 +280,8 @@ void col2im_coord(const Geom& q, const T* gcol, const T* input, const T* offset,
 }
 '''
 
-# %% ../../nbs/24_ops.deform_conv.ipynb #9d4d720a
-_CPP_HOST = r'''
+# %% ../../nbs/24_ops.deform_conv.ipynb #419c07b9
+_CPP_HOST_FORWARD = r'''
 static int64_t chunk_size(int64_t B) {   // images per im2col/GEMM round: the largest divisor of B up to 32
   for (int64_t n = std::min<int64_t>(B, 32); n > 1; --n) if (B % n == 0) return n;
   return 1;
@@ -320,7 +323,10 @@ at::Tensor deform_conv2d_forward_cpu(const at::Tensor& input_, const at::Tensor&
   }
   return out;
 }
+'''
 
+# %% ../../nbs/24_ops.deform_conv.ipynb #496cdb8f
+_CPP_HOST_BACKWARD = r'''
 std::vector<at::Tensor> deform_conv2d_backward_cpu(const at::Tensor& grad_out_, const at::Tensor& input_,
                                                    const at::Tensor& offset_, const at::Tensor& mask_,
                                                    const at::Tensor& weight_, int64_t sh, int64_t sw, int64_t ph,
@@ -359,8 +365,8 @@ std::vector<at::Tensor> deform_conv2d_backward_cpu(const at::Tensor& grad_out_, 
 }
 '''
 
-# %% ../../nbs/24_ops.deform_conv.ipynb #4907204d
-_CUDA_KERNELS = r'''
+# %% ../../nbs/24_ops.deform_conv.ipynb #6264cd9b
+_CUDA_HELPERS = r'''
 #include <torch/extension.h>
 #include <c10/cuda/CUDAStream.h>
 #include <c10/cuda/CUDAGuard.h>
@@ -395,7 +401,10 @@ template <typename T>
 __device__ __forceinline__ T pixel(const T* im, int64_t W, int64_t y, int64_t x, bool valid) {
   return valid ? im[y * W + x] : T(0);
 }
+'''
 
+# %% ../../nbs/24_ops.deform_conv.ipynb #8ddac26c
+_CUDA_IM2COL = r'''
 // One thread per column element (c, k, b, l): columns[c*K + k, b*L + l] = m * bilinear(input[b, c], p).
 template <typename T>
 __global__ void im2col_kernel(Geom q, const T* input, const T* offset, const T* mask, T* columns, int64_t n) {
@@ -415,7 +424,10 @@ __global__ void im2col_kernel(Geom q, const T* input, const T* offset, const T* 
     columns[idx] = val;
   }
 }
+'''
 
+# %% ../../nbs/24_ops.deform_conv.ipynb #fc6fea3a
+_CUDA_COL2IM = r'''
 // One thread per column element: scatter its gradient to the four pixels it was sampled from (atomicAdd: many
 // column elements can share a pixel).
 template <typename T>
@@ -437,7 +449,10 @@ __global__ void col2im_kernel(Geom q, const T* gcol, const T* offset, const T* m
     if (v[3]) atomicAdd(gim + (y0 + 1) * q.W + x0 + 1, ly * lx * gv);
   }
 }
+'''
 
+# %% ../../nbs/24_ops.deform_conv.ipynb #f2d0c503
+_CUDA_COORD = r'''
 // One thread per (b, g, k, l): the dy, dx and mask gradients, summed over the channels of offset group g.
 template <typename T>
 __global__ void coord_kernel(Geom q, const T* gcol, const T* input, const T* offset, const T* mask, T* grad_offset,
@@ -468,8 +483,8 @@ __global__ void coord_kernel(Geom q, const T* gcol, const T* input, const T* off
 }
 '''
 
-# %% ../../nbs/24_ops.deform_conv.ipynb #edc386db
-_CUDA_HOST = r'''
+# %% ../../nbs/24_ops.deform_conv.ipynb #4146a69c
+_CUDA_HOST_FORWARD = r'''
 static int blocks_for(int64_t n) { return (int)std::min<int64_t>((n + 255) / 256, 65535 * 8); }
 
 static Geom make_geom(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& offset, int64_t sh,
@@ -512,7 +527,10 @@ at::Tensor deform_conv2d_forward_cuda(const at::Tensor& input_, const at::Tensor
   }
   return out;
 }
+'''
 
+# %% ../../nbs/24_ops.deform_conv.ipynb #9418fdab
+_CUDA_HOST_BACKWARD = r'''
 std::vector<at::Tensor> deform_conv2d_backward_cuda(const at::Tensor& grad_out_, const at::Tensor& input_,
                                                     const at::Tensor& offset_, const at::Tensor& mask_,
                                                     const at::Tensor& weight_, int64_t sh, int64_t sw, int64_t ph,
@@ -555,6 +573,7 @@ std::vector<at::Tensor> deform_conv2d_backward_cuda(const at::Tensor& grad_out_,
 }
 '''
 
+# %% ../../nbs/24_ops.deform_conv.ipynb #f2ad9366
 _SIGNATURES = '''
 at::Tensor deform_conv2d_forward_{d}(const at::Tensor& input, const at::Tensor& offset, const at::Tensor& mask,
     const at::Tensor& weight, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t groups,
@@ -564,9 +583,11 @@ std::vector<at::Tensor> deform_conv2d_backward_{d}(const at::Tensor& grad_out, c
     int64_t pw, int64_t dh, int64_t dw, int64_t groups, int64_t offset_groups, bool use_mask);
 '''
 
-_ext = Extension('deform_conv', cpp=_CPP_SAMPLING + _CPP_IM2COL + _CPP_BACKWARD + _CPP_HOST,
+_ext = Extension('deform_conv',
+                 cpp=_CPP_SAMPLING + _CPP_IM2COL + _CPP_COL2IM + _CPP_COL2IM_COORD + _CPP_HOST_FORWARD + _CPP_HOST_BACKWARD,
                  functions=['deform_conv2d_forward_cpu', 'deform_conv2d_backward_cpu'],
-                 cuda=_CUDA_KERNELS + _CUDA_HOST,
+                 cuda=(_CUDA_HELPERS + _CUDA_IM2COL + _CUDA_COL2IM + _CUDA_COORD
+                       + _CUDA_HOST_FORWARD + _CUDA_HOST_BACKWARD),
                  cuda_decls='#include <torch/extension.h>\n' + _SIGNATURES.format(d='cuda'),
                  cuda_functions=['deform_conv2d_forward_cuda', 'deform_conv2d_backward_cuda'])
 

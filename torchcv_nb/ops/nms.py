@@ -91,8 +91,8 @@ def _nms_python(boxes: Tensor, scores: Tensor, iou_threshold: float, idxs: Tenso
         removed[alive] |= over[torch.tensor(survive, device=b.device)].any(0)   # 4. survivors remove what they hit
     return order[~removed]
 
-# %% ../../nbs/22_ops.nms.ipynb #fb4ca7a6
-_NMS_CPP = r'''
+# %% ../../nbs/22_ops.nms.ipynb #7322cce5
+_NMS_CPP_HEAD = r'''
 #include <torch/extension.h>
 #include <algorithm>
 #include <cmath>
@@ -119,7 +119,10 @@ struct Soa {
     }
   }
 };
+'''
 
+# %% ../../nbs/22_ops.nms.ipynb #8d1b7b55
+_NMS_CPP_GREEDY = r'''
 // Greedy NMS over the boxes [s, e) of `b`, already in decreasing score order; sets keep[k] = 1 for kept boxes.
 // Box i suppresses every later box j with IoU(i, j) > t. Suppressed boxes are skipped as suppressors; as victims
 // the IoU is computed anyway (branch-free, so the compiler vectorises the inner loop).
@@ -139,7 +142,10 @@ void greedy(const Soa<T>& b, int64_t s, int64_t e, T t, uint8_t* keep, std::vect
     }
   }
 }
+'''
 
+# %% ../../nbs/22_ops.nms.ipynb #70cf00df
+_NMS_CPP_NMS = r'''
 template <typename V>
 at::Tensor to_tensor(const std::vector<V>& v, const at::TensorOptions& opts) {
   auto t = at::empty({(int64_t)v.size()}, opts);
@@ -170,7 +176,10 @@ at::Tensor nms_cpu(const at::Tensor& boxes, const at::Tensor& scores, double iou
   for (int64_t k = 0; k < n; ++k) if (keep[k]) kept.push_back(o[k]);
   return to_tensor(kept, boxes.options().dtype(at::kLong));
 }
+'''
 
+# %% ../../nbs/22_ops.nms.ipynb #2e8f6672
+_NMS_CPP_BATCHED = r'''
 // NMS within each class: boxes sorted by score, then grouped by class (a stable sort keeps the score order inside a
 // class), greedy NMS on each class's segment, and the kept boxes listed in the global score order. No coordinate
 // offsets, so no rounding, and O(sum over classes of n_c^2) work.
@@ -207,7 +216,10 @@ at::Tensor batched_nms_cpu(const at::Tensor& boxes, const at::Tensor& scores, co
   for (int64_t k = 0; k < n; ++k) if (kept_by_index[o[k]]) kept.push_back(o[k]);
   return to_tensor(kept, boxes.options().dtype(at::kLong));
 }
+'''
 
+# %% ../../nbs/22_ops.nms.ipynb #79365976
+_NMS_CPP_SOFT = r'''
 // Soft-NMS (Bodla et al. 2017): repeatedly select the box of highest current score (ties: lowest index), rescore the
 // others by f(IoU with it), drop those whose score falls below score_threshold. method: 0 linear, 1 gaussian, 2 hard.
 std::vector<at::Tensor> soft_nms_cpu(const at::Tensor& boxes, const at::Tensor& scores, double sigma,
@@ -267,8 +279,10 @@ std::vector<at::Tensor> soft_nms_cpu(const at::Tensor& boxes, const at::Tensor& 
 }
 '''
 
-# %% ../../nbs/22_ops.nms.ipynb #70192315
-_NMS_CUDA = r'''
+_NMS_CPP = _NMS_CPP_HEAD + _NMS_CPP_GREEDY + _NMS_CPP_NMS + _NMS_CPP_BATCHED + _NMS_CPP_SOFT
+
+# %% ../../nbs/22_ops.nms.ipynb #0cf5cf09
+_NMS_CUDA_HEAD = r'''
 #include <torch/extension.h>
 #include <c10/cuda/CUDAStream.h>
 #include <c10/cuda/CUDAException.h>
@@ -285,7 +299,10 @@ T round_down(double thr) {  // the largest T not above thr: (x > thr) == (x > ro
   if (static_cast<double>(t) > thr) t = std::nextafter(t, -std::numeric_limits<T>::infinity());
   return t;
 }
+'''
 
+# %% ../../nbs/22_ops.nms.ipynb #efc3fa9c
+_NMS_CUDA_MASK = r'''
 // Block (row block, column block), row <= column: thread r writes the 64-bit word whose bit c says
 // IoU(box row0 + r, box col0 + c) > t, for later boxes only. With class ids, boxes of different classes never
 // suppress each other. Boxes are in decreasing score order.
@@ -322,7 +339,10 @@ __global__ void iou_mask_kernel(int64_t n, T t, const T* __restrict__ boxes, con
   }
   mask[i * col_blocks + col_block] = bits;
 }
+'''
 
+# %% ../../nbs/22_ops.nms.ipynb #16f1a35f
+_NMS_CUDA_REDUCE = r'''
 // The sequential reduction, in one thread block, 64 boxes at a time: thread 0 walks the block's boxes in order and
 // keeps those not yet removed (it needs only the block's own word of each row); then all threads OR the kept rows'
 // later words into `removed`.
@@ -354,7 +374,10 @@ __global__ void reduce_kernel(int64_t n, const u64* __restrict__ mask, u64* __re
     __syncthreads();
   }
 }
+'''
 
+# %% ../../nbs/22_ops.nms.ipynb #9f76b86d
+_NMS_CUDA_HOST = r'''
 static at::Tensor nms_cuda_impl(const at::Tensor& boxes, const at::Tensor& scores, const at::Tensor* idxs,
                                 double iou_threshold) {
   TORCH_CHECK(boxes.is_cuda() && scores.is_cuda(), "nms_cuda: tensors must be on a CUDA device");
@@ -394,6 +417,9 @@ at::Tensor batched_nms_cuda(const at::Tensor& boxes, const at::Tensor& scores, c
   return nms_cuda_impl(boxes, scores, &idxs, iou_threshold);
 }
 '''
+
+# %% ../../nbs/22_ops.nms.ipynb #a9cfb9c3
+_NMS_CUDA = _NMS_CUDA_HEAD + _NMS_CUDA_MASK + _NMS_CUDA_REDUCE + _NMS_CUDA_HOST
 
 _NMS_CUDA_DECLS = '''
 at::Tensor nms_cuda(const at::Tensor& boxes, const at::Tensor& scores, double iou_threshold);

@@ -181,8 +181,8 @@ def _roi_pool_backward_python(grad: Tensor, rois: Tensor, argmax: Tensor, N: int
     index = (plane[:, :, None, None] + argmax)[hit]
     return grad.new_zeros(N * C * H * W).index_add_(0, index, grad[hit]).view(N, C, H, W)
 
-# %% ../../nbs/23_ops.roi.ipynb #a7ad205e
-_ROI_CPP = r'''
+# %% ../../nbs/23_ops.roi.ipynb #cf97684f
+_ROI_CPP_GEOM = r'''
 #include <torch/extension.h>
 #include <ATen/Parallel.h>
 #include <algorithm>
@@ -219,7 +219,10 @@ AlignGeom<T> align_geom(const T* r, T scale, int PH, int PW, int sr, bool aligne
   g.grid_w = std::max(gw, 0);
   return g;
 }
+'''
 
+# %% ../../nbs/23_ops.roi.ipynb #00656f77
+_ROI_CPP_PRECALC = r'''
 // The four neighbours of one sample point and their bilinear weights; pos1 = -1 marks a sample off the map.
 template <typename T>
 struct PreCalc { int pos1, pos2, pos3, pos4; T w1, w2, w3, w4; };
@@ -253,7 +256,10 @@ void pre_calc(const AlignGeom<T>& g, int H, int W, int PH, int PW, std::vector<P
         }
       }
 }
+'''
 
+# %% ../../nbs/23_ops.roi.ipynb #d6dc6e93
+_ROI_CPP_ALIGN_FORWARD = r'''
 // Forward, one RoI per task. The input is read channels-last ([N, H, W, C]) so that the four neighbours of a sample
 // are four contiguous vectors of C values: the innermost loop runs over channels and vectorises. The sums are
 // accumulated in torchvision's order (sample by sample, w1 v1 + w2 v2 + w3 v3 + w4 v4), so the results agree bit for bit.
@@ -284,7 +290,10 @@ void roi_align_forward_impl(const T* input, const T* rois, T* out, int64_t K, in
     }
   });
 }
+'''
 
+# %% ../../nbs/23_ops.roi.ipynb #e4092a74
+_ROI_CPP_ALIGN_BACKWARD = r'''
 // Scatter each output gradient back to the four neighbours of every sample. Threads split the channels:
 // channel c of an image is written only by the thread that owns c, so no two threads write the same pixel.
 template <typename T>
@@ -314,7 +323,10 @@ void roi_align_backward_impl(const T* grad, const T* rois, T* grad_input, int64_
     }
   });
 }
+'''
 
+# %% ../../nbs/23_ops.roi.ipynb #3d3d314e
+_ROI_CPP_ALIGN_HOST = r'''
 static void check_inputs(const at::Tensor& input, const at::Tensor& rois, const char* fn) {
   TORCH_CHECK(input.device().is_cpu() && rois.device().is_cpu(), fn, ": input and rois must be CPU tensors");
   TORCH_CHECK(input.dim() == 4, fn, ": input must be [N, C, H, W], got ", input.sizes());
@@ -361,7 +373,10 @@ at::Tensor roi_align_backward(const at::Tensor& grad, const at::Tensor& rois, do
   });
   return grad_input;
 }
+'''
 
+# %% ../../nbs/23_ops.roi.ipynb #c4e20da2
+_ROI_CPP_POOL_FORWARD = r'''
 // RoIPool: the RoI is rounded to whole pixels, each bin to whole pixels (floor of its start, ceil of its end),
 // and a bin's output is the max over its pixels. argmax remembers which pixel won (-1 for an empty bin).
 template <typename T>
@@ -403,7 +418,10 @@ void roi_pool_forward_impl(const T* input, const T* rois, T* out, int* argmax, i
     }
   });
 }
+'''
 
+# %% ../../nbs/23_ops.roi.ipynb #c03b3254
+_ROI_CPP_POOL_HOST = r'''
 std::vector<at::Tensor> roi_pool_forward(const at::Tensor& input, const at::Tensor& rois, double spatial_scale,
                                          int64_t pooled_height, int64_t pooled_width) {
   check_inputs(input, rois, "roi_pool");
@@ -451,8 +469,11 @@ at::Tensor roi_pool_backward(const at::Tensor& grad, const at::Tensor& rois, con
 }
 '''
 
-# %% ../../nbs/23_ops.roi.ipynb #9a86db8e
-_ROI_CUDA = r'''
+_ROI_CPP = (_ROI_CPP_GEOM + _ROI_CPP_PRECALC + _ROI_CPP_ALIGN_FORWARD + _ROI_CPP_ALIGN_BACKWARD + _ROI_CPP_ALIGN_HOST
+            + _ROI_CPP_POOL_FORWARD + _ROI_CPP_POOL_HOST)
+
+# %% ../../nbs/23_ops.roi.ipynb #6faae555
+_ROI_CUDA_HELPERS = r'''
 #include <torch/extension.h>
 #include <c10/cuda/CUDAException.h>
 #include <c10/cuda/CUDAStream.h>
@@ -490,7 +511,10 @@ __device__ void align_geom(const T* r, T scale, int PH, int PW, int sr, bool ali
   count = (T)max(gh * gw, 1);
   gh = max(gh, 0); gw = max(gw, 0);
 }
+'''
 
+# %% ../../nbs/23_ops.roi.ipynb #66460bbd
+_ROI_CUDA_ALIGN_FORWARD = r'''
 // One thread per output element (n, c, ph, pw).
 template <typename T>
 __global__ void roi_align_forward_kernel(int64_t total, const T* input, const T* rois, T* out, int64_t C, int H,
@@ -514,7 +538,10 @@ __global__ void roi_align_forward_kernel(int64_t total, const T* input, const T*
     out[i] = v / count;
   }
 }
+'''
 
+# %% ../../nbs/23_ops.roi.ipynb #29c297f0
+_ROI_CUDA_ALIGN_BACKWARD = r'''
 // One thread per output gradient; RoIs overlap, so the scatter to the input uses atomicAdd.
 template <typename T>
 __global__ void roi_align_backward_kernel(int64_t total, const T* grad, const T* rois, T* grad_input, int64_t C,
@@ -540,7 +567,10 @@ __global__ void roi_align_backward_kernel(int64_t total, const T* grad, const T*
     }
   }
 }
+'''
 
+# %% ../../nbs/23_ops.roi.ipynb #5c6aba48
+_ROI_CUDA_POOL = r'''
 // RoIPool: one thread per output element; argmax keeps the winning pixel (-1 for an empty bin).
 template <typename T>
 __global__ void roi_pool_forward_kernel(int64_t total, const T* input, const T* rois, T* out, int* argmax, int64_t C,
@@ -579,7 +609,10 @@ __global__ void roi_pool_backward_kernel(int64_t total, const T* grad, const T* 
     if (argmax[i] >= 0) atomicAdd(grad_input + (b * C + c) * HW + argmax[i], grad[i]);
   }
 }
+'''
 
+# %% ../../nbs/23_ops.roi.ipynb #216af65f
+_ROI_CUDA_ALIGN_HOST = r'''
 static int blocks_for(int64_t total) { return (int)std::min<int64_t>((total + 255) / 256, 65535); }
 
 static void check_cuda(const at::Tensor& input, const at::Tensor& rois, const char* fn) {
@@ -625,7 +658,10 @@ at::Tensor roi_align_backward(const at::Tensor& grad, const at::Tensor& rois, do
   C10_CUDA_KERNEL_LAUNCH_CHECK();
   return grad_input;
 }
+'''
 
+# %% ../../nbs/23_ops.roi.ipynb #ca33e816
+_ROI_CUDA_POOL_HOST = r'''
 std::vector<at::Tensor> roi_pool_forward(const at::Tensor& input, const at::Tensor& rois, double spatial_scale,
                                          int64_t pooled_height, int64_t pooled_width) {
   check_cuda(input, rois, "roi_pool");
@@ -665,6 +701,10 @@ at::Tensor roi_pool_backward(const at::Tensor& grad, const at::Tensor& rois, con
   return grad_input;
 }
 '''
+
+# %% ../../nbs/23_ops.roi.ipynb #96826f24
+_ROI_CUDA = (_ROI_CUDA_HELPERS + _ROI_CUDA_ALIGN_FORWARD + _ROI_CUDA_ALIGN_BACKWARD + _ROI_CUDA_POOL
+             + _ROI_CUDA_ALIGN_HOST + _ROI_CUDA_POOL_HOST)
 
 _ROI_CUDA_DECLS = r'''
 #include <torch/extension.h>
