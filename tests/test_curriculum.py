@@ -70,3 +70,13 @@ def test_reading_order_is_dependency_order():
                 while mod and mod not in built: mod = mod.rpartition('.')[0]
                 if mod and built[mod] > i: late.append(f'{name} cell {k} imports torchcv_nb.{mod} ({order[built[mod]]})')
     assert not late, 'a lesson imports a module built later: move the code or renumber the lessons\n' + '\n'.join(late)
+
+WIDGET = 'application/vnd.jupyter.widget-view+json'
+
+@pytest.mark.parametrize('nb', NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_stored_outputs_show_without_a_kernel(nb):
+    """The docs site, and a notebook opened without running it, cannot show a widget's state: a stored widget output
+    must carry a picture of itself (`image/png`), and progress bars are stored as text (tests/nbstore.py does both)."""
+    bad = [f'cell {i}: {"".join(o["data"].get("text/plain", ""))[:60]!r}' for i, c in enumerate(cells(nb))
+           for o in c.get('outputs', []) if WIDGET in o.get('data', {}) and 'image/png' not in o['data']]
+    assert not bad, f'{nb.name}: widget outputs with no picture (re-store them with tests/nbstore.py): {bad}'
