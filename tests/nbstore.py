@@ -8,7 +8,7 @@ as text on stdout (each bar's last state), not as widgets: a reader of the docs,
 not running, cannot display a widget's state, and a stderr stream looks like an error. Then `nbdev_clean` the
 notebook. Usable on its own:
 `OMP_NUM_THREADS=1 .venv/bin/python tests/nbstore.py nbs/42_models.resnet.ipynb`."""
-import argparse, copy, json, re, sys, time
+import argparse, copy, json, re, sys, time, uuid
 from pathlib import Path
 
 import nbformat
@@ -57,7 +57,8 @@ def execute(nb, path: Path, timeout: int, setup: str = '') -> None:
 
 def store_outputs(path: Path, skip: set[str], timeout: int) -> None:
     raw = json.loads(path.read_text())
-    nb = nbformat.reads(path.read_text(), as_version=4)
+    for cell in raw['cells']: cell.setdefault('id', uuid.uuid4().hex[:8])   # new cells: ids pair them with their run
+    nb = nbformat.reads(json.dumps(raw), as_version=4)
     run = copy.deepcopy(nb)
     run.cells = [c for c in run.cells if not (c.cell_type == 'code' and (     # nbdev's test skips the same cells
         flags(c.source) & skip or {'eval', 'false'} <= flags(c.source) or 'nbdev_export' + '(' in c.source))]
