@@ -80,3 +80,24 @@ def test_stored_outputs_show_without_a_kernel(nb):
     bad = [f'cell {i}: {"".join(o["data"].get("text/plain", ""))[:60]!r}' for i, c in enumerate(cells(nb))
            for o in c.get('outputs', []) if WIDGET in o.get('data', {}) and 'image/png' not in o['data']]
     assert not bad, f'{nb.name}: widget outputs with no picture (re-store them with tests/nbstore.py): {bad}'
+
+def png_dpi(png: bytes) -> int | None:
+    "The resolution matplotlib writes in a PNG's pHYs chunk (pixels per metre), in dots per inch; None without one."
+    i = 8
+    while i + 8 <= len(png):
+        n, kind = int.from_bytes(png[i:i + 4], 'big'), png[i + 4:i + 8]
+        if kind == b'pHYs':
+            x, unit = int.from_bytes(png[i + 8:i + 12], 'big'), png[i + 16]
+            return round(x * 0.0254) if unit == 1 else None
+        if kind == b'IDAT': return None
+        i += 12 + n
+    return None
+
+@pytest.mark.parametrize('nb', NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_figures_are_stored_at_100_dpi_or_more(nb):
+    "Figures readable on the docs site: every stored matplotlib figure was drawn at 100 dpi or more."
+    import base64
+    low = [(i, d) for i, c in enumerate(cells(nb)) for o in c.get('outputs', [])
+           if 'image/png' in o.get('data', {})
+           and (d := png_dpi(base64.b64decode(''.join(o['data']['image/png'])))) is not None and d < 100]
+    assert not low, f'{nb.name}: figures below 100 dpi (cell, dpi): {low}; draw at dpi=100 and re-store the outputs'

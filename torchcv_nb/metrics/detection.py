@@ -19,6 +19,7 @@ import torch
 from pycocotools import mask as mask_utils
 from torch import Tensor
 
+from ..benchmark import torch_threads
 from .pose import COCO_PERSON_SIGMAS, oks
 from ..ops.boxes import _inter_union, _number, box_iou
 
@@ -363,14 +364,6 @@ def _similarities(f: dict, iou_type: str, sizes: dict, sigmas: Tensor | None) ->
     return ious, areas
 
 # %% ../../nbs/33_metrics.detection.ipynb #520f084b
-@contextlib.contextmanager
-def _one_thread():
-    "Run torch single-threaded inside the block: the tensors here are small, and a second thread costs more than it brings."
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try: yield
-    finally: torch.set_num_threads(n)
-
 def coco_accumulate(gt: dict, results: Sequence[dict], iou_type: str = 'bbox', *,
                     sigmas: Tensor | Sequence[float] | None = None) -> dict:
     """COCO evaluation up to the precision-recall tables, laid out as `COCOeval.eval`: `precision`
@@ -378,7 +371,8 @@ def coco_accumulate(gt: dict, results: Sequence[dict], iou_type: str = 'bbox', *
     M maxDets) and `recall` `Tensor[T, K, A, M]`, -1 where a category has no ground truth in that area range; also
     `cat_ids`, `area_ranges`, `max_dets` and `iou_type`. `gt`, `results`, `iou_type`, `sigmas` as in `coco_evaluate`."""
     _check_coco(gt, results, iou_type, 'coco_accumulate')
-    with _one_thread(): return _accumulate(gt, results, iou_type, sigmas)
+    # one thread: the tensors here are small, and a second thread costs more than it brings
+    with torch_threads(1): return _accumulate(gt, results, iou_type, sigmas)
 
 def _accumulate(gt: dict, results: Sequence[dict], iou_type: str, sigmas) -> dict:
     kpt = iou_type == 'keypoints'
