@@ -77,9 +77,9 @@ register_config('seg/shapes_fcn', {
 
 # %% ../nbs/51_models.deeplabv3.ipynb #efeae141
 register_config('seg/shapes_deeplabv3', {
-    'model': {'name': 'deeplabv3_resnet18', 'kwargs': {'width': 16, 'output_stride': 8, 'aspp_channels': 64,
+    'model': {'name': 'deeplabv3_resnet18', 'kwargs': {'width': 16, 'output_stride': 8, 'aspp_channels': 32,
                                                        'aux_loss': True}},
-    'solver': {'max_iters': 2200}}, base='seg/shapes_fcn')
+    'solver': {'max_iters': 2400}}, base='seg/shapes_fcn')
 
 # %% ../nbs/51_models.deeplabv3.ipynb #707aba79
 register_config('seg/voc_deeplabv3', {
@@ -100,14 +100,14 @@ register_config('seg/shapes_pspnet', {
 
 # %% ../nbs/53_models.denseaspp.ipynb #2f374da3
 register_config('seg/shapes_denseaspp', {
-    'model': {'name': 'denseaspp_resnet18', 'kwargs': {'width': 16, 'reduce_channels': 64, 'growth': 32,
+    'model': {'name': 'denseaspp_resnet18', 'kwargs': {'width': 16, 'reduce_channels': 32, 'growth': 16,
                                                        'aux_loss': True}},
-    'solver': {'max_iters': 2100}}, base='seg/shapes_fcn');
+    'solver': {'max_iters': 2300}}, base='seg/shapes_fcn');
 
 # %% ../nbs/54_models.ann.ipynb #c16c00a4
 register_config('seg/shapes_ann', {
-    'model': {'name': 'ann_resnet18', 'kwargs': {'width': 16, 'channels': 64, 'key_channels': 32, 'value_channels': 32}},
-    'solver': {'max_iters': 2200}}, base='seg/shapes_fcn');
+    'model': {'name': 'ann_resnet18', 'kwargs': {'width': 16, 'channels': 32, 'key_channels': 16, 'value_channels': 16}},
+    'solver': {'max_iters': 2300}}, base='seg/shapes_fcn');
 
 # %% ../nbs/62_tasks.detection.ipynb #5a07d11d
 register_config('det/shapes', {'task': 'detection', 'data': {'dataset': 'shapes'},
