@@ -3,6 +3,7 @@ import json, re
 import pytest
 import yaml
 from nbrun import ROOT, lesson_notebooks
+from nbstore import WIDGET
 
 NBS = ROOT / 'nbs'
 NOTEBOOKS = lesson_notebooks()
@@ -71,7 +72,6 @@ def test_reading_order_is_dependency_order():
                 if mod and built[mod] > i: late.append(f'{name} cell {k} imports torchcv_nb.{mod} ({order[built[mod]]})')
     assert not late, 'a lesson imports a module built later: move the code or renumber the lessons\n' + '\n'.join(late)
 
-WIDGET = 'application/vnd.jupyter.widget-view+json'
 
 @pytest.mark.parametrize('nb', NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_stored_outputs_show_without_a_kernel(nb):
