@@ -17,7 +17,7 @@ nvidia-smi -L; python3 -c 'import torch, torchvision; print("torch", torch.__ver
 t0=$SECONDS
 python3 tests/prebuild.py --flags cuda_build 2>&1 | tail -20 | tee "$OUT/prebuild.log"
 echo "prebuild: $((SECONDS - t0)) s"
-for nb in 13_transforms 21_ops.extension 22_ops.nms 23_ops.roi 24_ops.deform_conv; do
+for nb in 16_transforms.detection 21_ops.extension 22_ops.nms 23_ops.roi 24_ops.deform_conv; do
   ( s=$SECONDS; timeout 400 python3 -X faulthandler tests/nbrun.py nbs/$nb.ipynb --flags "cuda cuda_build" > "$OUT/nb_$nb.log" 2>&1
     echo "$nb: rc=$? in $((SECONDS - s)) s" >> "$OUT/summary.txt" ) &
 done

@@ -1,4 +1,4 @@
-"""A real browser: the transform explorer of lesson 13 in JupyterLab, in Chromium, the way a student meets it.
+"""A real browser: the transform explorer of lesson 17 in JupyterLab, in Chromium, the way a student meets it.
 
 A scratch notebook draws a circle and opens `transform_explorer` on it; JupyterLab runs it in a real kernel;
 Chromium (driven by Playwright, as in `docs/check_site.py`) must show the sliders and the picture as widgets, not

@@ -117,6 +117,7 @@ def save_checkpoint(state: Mapping, path: str | Path) -> Path:
     Temporary files left by a writer that was killed mid-write are removed first."""
     return _write_atomic(Path(path), lambda f: torch.save(dict(state), f))
 
+# %% ../../nbs/36_train.trainer.ipynb #0bc1e3ff
 def _why_unreadable(path: Path, err: Exception) -> tuple[str, str]:
     "(reason, fix) for a file `torch.load` failed on, from the file itself: torch's own messages are long and vary."
     size = path.stat().st_size
@@ -351,6 +352,7 @@ class CSVLogger(Callback):
             if new: w.writeheader()
             w.writerow(row)
 
+# %% ../../nbs/36_train.trainer.ipynb #83dbae38
 class TensorBoardLogger(Callback):
     "Scalars (losses, lr, validation metrics) to `<run_dir>/tensorboard` (needs `pip install tensorboard`)."
     def before_fit(self, trainer):
@@ -371,6 +373,7 @@ class TensorBoardLogger(Callback):
     def after_fit(self, trainer):
         if self.writer: self.writer.close()
 
+# %% ../../nbs/36_train.trainer.ipynb #4d39a33c
 class BestCheckpoint(Callback):
     "Keeps `checkpoints/best.pt` for the best validation `metric` (mode 'max' or 'min')."
     def __init__(self, metric: str, mode: str = 'max'):
@@ -434,6 +437,7 @@ def _check_optimizer_name(trainer, name, who):
     if name is not None and name not in trainer.optimizers:
         raise ValueError(f"{who}(optimizer={name!r}): the trainer's optimizers are {list(trainer.optimizers)}.")
 
+# %% ../../nbs/36_train.trainer.ipynb #3e407a56
 class MultiScale(Callback):
     """Multi-scale training: every `every` iterations, a size drawn from `sizes` (ints or (h, w)), and each batch
     resized to it before the training step. The draw is a function of (seed, iteration // every), so every process
@@ -672,21 +676,11 @@ class _SetupMixin:
     def _call(self, event, *args):
         for cb in self.callbacks: getattr(cb, event)(self, *args)
 
-# %% ../../nbs/36_train.trainer.ipynb #3e219bad
-class _StepMixin:
-    "One optimisation step: the default `training_step` and `optimizer_step`."
-    @property
-    def train_model(self) -> nn.Module:
-        "The module to call in a training step: the DDP wrapper under torchrun (it averages gradients), else the model."
-        return self.ddp or self.model
-    def autocast(self):
-        "The autocast context for forward passes: off unless an `AMP` callback set `autocast_dtype`."
-        return torch.autocast(self.device.type, dtype=self.autocast_dtype or torch.bfloat16,
-                              enabled=self.autocast_dtype is not None)
-
+# %% ../../nbs/36_train.trainer.ipynb #aef0ceb8
+class _GuardMixin:
+    "Where the loop is, and the error for a NaN/inf loss that says what to try."
     def _where(self) -> str:
         return f"at epoch {self.epoch}, iteration {self.iteration + 1} (step {self.epoch_step + 1} of the epoch)"
-
     def _nonfinite(self, what: str, value: Tensor, optimizer: str) -> 'NonFiniteLossError':
         "The error for a NaN/inf loss: where, and what to try: the data if the batch holds NaN/inf, else the settings."
         shown = value.item() if value.numel() == 1 else f"non-finite in {int((~torch.isfinite(value)).sum())} of {value.numel()} values"
@@ -704,6 +698,17 @@ class _StepMixin:
         return NonFiniteLossError(f"{what} is {shown} {self._where()}; the batch is finite, so the weights or the loss diverged: "
                                   f"try {', '.join(tips)}; or check the data.")
 
+# %% ../../nbs/36_train.trainer.ipynb #3e219bad
+class _StepMixin:
+    "One optimisation step: the default `training_step` and `optimizer_step`."
+    @property
+    def train_model(self) -> nn.Module:
+        "The module to call in a training step: the DDP wrapper under torchrun (it averages gradients), else the model."
+        return self.ddp or self.model
+    def autocast(self):
+        "The autocast context for forward passes: off unless an `AMP` callback set `autocast_dtype`."
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype or torch.bfloat16,
+                              enabled=self.autocast_dtype is not None)
     def training_step(self, batch) -> dict[str, Tensor]:
         """One iteration's optimisation on `batch`; returns the loss terms (and may return the total as 'loss').
         Default: the weighted sum of `losses(model, batch)`, minimised by the one optimizer. Replaced by the
@@ -720,7 +725,6 @@ class _StepMixin:
         self.loss_terms = terms
         self.optimizer_step(next(iter(self.optimizers)), total)
         return terms | {'loss': total}
-
     def optimizer_step(self, name: str, loss: Tensor) -> None:
         """Minimise `loss` (a scalar) with optimizer `name`: zero its gradients, backpropagate the (scaled) loss,
         unscale, step, update its scaler, step its LR schedule; events `after_loss`, `before_optimizer_step` and
@@ -741,13 +745,12 @@ class _StepMixin:
         self._call('after_optimizer_step')
 
 # %% ../../nbs/36_train.trainer.ipynb #8f2d11de
-class _LoopMixin:
-    "The training loop: batches, counters, logged averages, validation, `fit`."
+class _IterationMixin:
+    "One iteration (`_train_batch`), the logged averages (`_log`) and `validate`."
     @property
     def eval_model(self) -> nn.Module:
         "The model validation uses: with the EMA weights in place if an `EMA` callback is installed."
         return next((cb.eval_model for cb in self.callbacks if isinstance(cb, EMA)), self.model)
-
     def _train_batch(self, batch) -> dict[str, float]:
         "One iteration: events, the training step, counters; returns this step's loss terms as floats."
         self.train_model.train()
@@ -759,7 +762,6 @@ class _LoopMixin:
         if self.world_size > 1:   # the logged loss is the mean over all processes' batches
             return {k: v / self.world_size for k, v in reduce_sums(out).items()}
         return {k: float(v) for k, v in out.items()}
-
     def _log(self, log: Mapping[str, float]) -> None:
         "`last_log`: each term averaged over the steps since the last logged iteration in which it was present."
         if (self.iteration - 1) % self.log_every == 0: self._window = {}
@@ -768,7 +770,6 @@ class _LoopMixin:
         lrs = {('lr' if len(self.optimizers) == 1 else f'lr_{n}'): o.param_groups[0]['lr'] for n, o in self.optimizers.items()}
         self.last_log = {'epoch': self.epoch, 'iteration': self.iteration, **lrs,
                          **{k: s / n for k, (s, n) in self._window.items()}}
-
     def validate(self) -> dict[str, float]:
         "Run `evaluate` on the validation loader with `eval_model` (the EMA weights if any); callbacks see the metrics."
         if self.val_loader is None: return {}
@@ -779,6 +780,9 @@ class _LoopMixin:
         self._call('after_validate', metrics)
         return metrics
 
+# %% ../../nbs/36_train.trainer.ipynb #b5875a2d
+class _LoopMixin:
+    "Epochs and `fit`: the sampler's position, end-of-epoch validation and saves, stops."
     def _end_epoch(self) -> None:
         "The epoch is complete: count it, validate every `val_every` epochs (and at the end), save every `checkpoint_every`."
         self.epoch += 1; self.epoch_step = 0
@@ -786,7 +790,6 @@ class _LoopMixin:
         if self.val_loader is not None and (self.epoch % self.val_every == 0 or done): self.validate()
         self._call('after_epoch')
         if self.epoch % self.checkpoint_every == 0 or done: self.save('latest')
-
     def _epoch(self, bar, stop_after: int | None, ctrl_c: _CtrlC) -> None:
         "The steps of one epoch, from the sampler's position; stops early for `stop_after` and Ctrl-C."
         self.sampler.set_epoch(self.epoch, self.epoch_step * self.batch_size)
@@ -802,7 +805,6 @@ class _LoopMixin:
                 self.stop_reason = f'paused at iteration {self.iteration}'; break
             if ctrl_c.requested: break
         if self.epoch_step >= self.iters_per_epoch and not ctrl_c.requested: self._end_epoch()   # else the resume ends it
-
     def fit(self, *, stop_after: int | None = None) -> list[dict]:
         """Train until `total_iters` (or early stopping, or iteration `stop_after`: a deliberate pause that saves
         `latest.pt`). Returns the validation history. Ctrl-C stops after the current step, saves `latest.pt` and
@@ -834,8 +836,8 @@ class _LoopMixin:
 _STATE_KEYS = ('model', 'optimizers', 'schedulers', 'scalers', 'epoch', 'epoch_step', 'iteration', 'rng', 'history',
                'log_window', 'callbacks')
 
-class _CheckpointMixin:
-    "The trainer's state: `state_dict`, `load_state_dict`, `save` and `resume`."
+class _StateMixin:
+    "The trainer's state: `state_dict`, and the checks that a checkpoint fits this trainer."
     def _callback_keys(self) -> list[str]:
         "Checkpoint keys of the callbacks: the class name, numbered from the second of a kind ('EMA', 'EMA#2')."
         keys, count = [], {}
@@ -843,7 +845,6 @@ class _CheckpointMixin:
             n = type(cb).__name__; count[n] = count.get(n, 0) + 1
             keys.append(n if count[n] == 1 else f'{n}#{count[n]}')
         return keys
-
     def state_dict(self) -> dict:
         "Everything a resume needs (see the checkpoint section)."
         rngs = all_gather_objects(get_rng_state())   # every rank's generators, in rank order
@@ -858,7 +859,6 @@ class _CheckpointMixin:
                 'epoch': self.epoch, 'epoch_step': self.epoch_step, 'iteration': self.iteration,
                 'world_size': self.world_size, 'rng': rngs, 'history': self.history, 'log_window': self._window,
                 'callbacks': callbacks, 'config': self.config, 'torch_version': str(torch.__version__)}
-
     def _check_state(self, state: Mapping) -> None:
         "Refuse a checkpoint that is not a trainer's, or does not fit this trainer, saying what to change."
         if 'optimizers' not in state and 'optimizer' in state:
@@ -884,6 +884,9 @@ class _CheckpointMixin:
                                   f"{extra}, only in the trainer {lack}. Resume with the same options (amp, "
                                   f"ema_decay, metric, early_stopping_patience, callbacks=...).")
 
+# %% ../../nbs/36_train.trainer.ipynb #bf978769
+class _CheckpointMixin:
+    "`load_state_dict` and `save`."
     def load_state_dict(self, state: Mapping) -> None:
         "Continue from `state` (a checkpoint's dict), after checking that it fits this trainer (`CheckpointError` if not)."
         self._check_state(state)
@@ -902,7 +905,6 @@ class _CheckpointMixin:
             if k in state['callbacks']: cb.load_state_dict(state['callbacks'][k])
         set_rng_state(state['rng'][self.rank])
         self._saved_at = self.iteration
-
     def save(self, name: str) -> Path | None:
         """Write `checkpoints/<name>.pt` under `run_dir` (rank 0 writes; every rank takes part in gathering RNG states).
         `'latest'`, the periodic checkpoint, is written as the snapshot `iter_<iteration>.pt` and copied to `latest.pt`;
@@ -959,7 +961,8 @@ class _ResumeMixin:
                               f"resume; start it again.")
 
 # %% ../../nbs/36_train.trainer.ipynb #def072ae
-class Trainer(_SetupMixin, _StepMixin, _LoopMixin, _CheckpointMixin, _ResumeMixin):
+class Trainer(_SetupMixin, _GuardMixin, _StepMixin, _IterationMixin, _LoopMixin, _StateMixin, _CheckpointMixin,
+              _ResumeMixin):
     """Trains `model` on `train_data` with `optimizer` (one, or a dict `{name: optimizer}`). Each iteration runs
     `training_step(batch)`: by default the weighted sum of the terms `losses(model, batch)` returns, minimised by the
     one optimizer; a task with several optimizers passes `training_step=fn(trainer, batch) -> dict of loss terms`
