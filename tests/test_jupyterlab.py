@@ -6,10 +6,9 @@ import nbformat
 from nbrun import ROOT
 from nbstore import execute, flags
 
-# The detection-transforms lesson (GPU cells), the transform explorer (a widget built in a real kernel; no GPU cells)
-# and the NMS lesson (a CUDA build cell besides its GPU cells)
-LESSONS = ['16_transforms.detection.ipynb', '17_transforms.explorer.ipynb', '22_ops.nms.ipynb']
-NO_GPU_CELLS = {'17_transforms.explorer.ipynb'}
+# The detection-transforms lesson (GPU cells) and the NMS lesson (a CUDA build cell besides its GPU cells); the
+# transform explorer's widget is run in a real kernel and browser by tests/test_widget_browser.py
+LESSONS = ['16_transforms.detection.ipynb', '22_ops.nms.ipynb']
 
 def shown(cell) -> str:
     "Everything a cell printed or returned, as text."
@@ -26,9 +25,6 @@ def test_run_all_on_a_cpu_only_laptop(name, nb_flags, monkeypatch):
     nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and 'nbdev_export' + '(' in c.source)]
     execute(nb, path, timeout=1800)                             # an error stops it, naming the cell
     gpu = [c for c in nb.cells if c.cell_type == 'code' and flags(c.source) & {'cuda', 'cuda_build'}]
-    if name in NO_GPU_CELLS:                                    # listed for its widget, not for GPU cells
-        assert not gpu, f'{name} has GPU cells now: take it out of NO_GPU_CELLS'
-        return
     assert gpu, f'{name} has no GPU cells: pick a lesson that does'
     for c in gpu:
         assert 'skipped' in shown(c), f'{name}: a GPU cell ran without a GPU and said nothing:\n{c.source[:200]}'
