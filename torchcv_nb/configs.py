@@ -219,3 +219,8 @@ register_config('ins/coco_mask_rcnn', {
                'schedule': 'multistep', 'milestones': [16, 22], 'gamma': 0.1, 'warmup_iters': 1000,
                'warmup_factor': 1e-3},
     'train': {'log_every': 100}});
+
+# %% ../nbs/76_tasks.pose.ipynb #2b106f86
+register_config('pose/shapes', {'task': 'pose', 'data': {'dataset': 'shapes'},
+                                'solver': {'optimizer': 'adamw', 'lr': 1e-3, 'weight_decay': 0.0, 'epochs': 10,
+                                           'warmup_iters': 50}});

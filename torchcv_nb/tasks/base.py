@@ -111,8 +111,11 @@ class Task:
     # pictures
     def draw(self, images: Sequence[Tensor], preds: list[dict], targets=None):
         raise NotImplementedError(f"{type(self).__name__} must implement draw(images, preds, targets=None).")
-    def summary_figure(self, model: nn.Module, dataset: Dataset):
-        raise NotImplementedError(f"{type(self).__name__} must implement summary_figure(model, dataset).")
+    def summary_figure(self, model: nn.Module, dataset: Dataset, n: int = 8):
+        "`draw` of the predictions and targets of `n` samples (uint8 image, target) spread over `dataset`."
+        idx = torch.linspace(0, len(dataset) - 1, min(n, len(dataset))).long().tolist()
+        images, targets = (list(v) for v in zip(*(dataset[i] for i in idx)))
+        return self.draw(images, self.predict(model, images), targets)
 
 # %% ../../nbs/38_tasks.base.ipynb #d42e2ed4
 def data_root(d: Mapping, layout: str) -> Path:

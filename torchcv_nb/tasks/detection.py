@@ -333,14 +333,7 @@ def _draw(self, images: Sequence[Tensor], preds: list[dict], targets=None, ncols
     fig.tight_layout()
     return fig
 
-def _summary_figure(self, model: nn.Module, dataset: Dataset, n: int = 8):
-    "Detections against ground truth on `n` validation images spread over `dataset`."
-    idx = torch.linspace(0, len(dataset) - 1, min(n, len(dataset))).long().tolist()
-    samples = [dataset[i] for i in idx]
-    images, targets = [s[0] for s in samples], [s[1] for s in samples]
-    return self.draw(images, self.predict(model, images), targets)
-
-DetectionTask.draw, DetectionTask.summary_figure = _draw, _summary_figure
+DetectionTask.draw = _draw             # Task.summary_figure draws `n` validation images with it
 
 # %% ../../nbs/62_tasks.detection.ipynb #0ec07ae8
 def match_detections(pred: Mapping, target: Mapping, iou_threshold: float = 0.5) -> tuple[Tensor, Tensor]:
