@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['POSE_CONFIG', 'POSE_MODES', 'PCK_METRICS', 'POSE_DATASETS', 'pose_shapes_source', 'pose_coco_source', 'crop_person',
            'PersonCrops', 'PoseImages', 'bottom_up_transforms', 'pose_collate', 'ignore_mask', 'pose_targets',
-           'stage_losses', 'PoseTask', 'pose_ground_truth', 'pose_results']
+           'stage_losses', 'PoseTask', 'pose_ground_truth', 'pose_results', 'AssemblyViewer']
 
-# %% ../../nbs/76_tasks.pose.ipynb #6feee6a1
+# %% ../../nbs/76_tasks.pose.ipynb #6cfc2b2d
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -23,14 +23,14 @@ from ..data.shapes import (PERSON_FLIP_INDEX, PERSON_ID, PERSON_KEYPOINTS, PERSO
                            ShapesConfig, generate_scenes)
 from ..metrics.detection import KEYPOINT_STATS, coco_accumulate, coco_summarize
 from ..metrics.pose import COCO_PERSON_SIGMAS, bbox_size, pck
-from ..models.pose_targets import (assemble_people, flip_pose_maps, gaussian_heatmaps, heatmap_argmax,
-                                   part_affinity_fields)
+from ..models.pose_targets import (assemble_people, flip_pose_maps, gaussian_heatmaps, heatmap_argmax, heatmap_peaks,
+                                   limb_candidates, paf_score, part_affinity_fields)
 from ..ops.roi import roi_align
 from .base import TASKS, Task, data_root
 from ..train.config import ConfigError, register_schema
 from ..transforms import Compose, RandomCrop, RandomHorizontalFlip, RandomScale, hflip
 
-# %% ../../nbs/76_tasks.pose.ipynb #e5502cd0
+# %% ../../nbs/76_tasks.pose.ipynb #eb32e630
 POSE_CONFIG = register_schema('pose', {
     'data': {'dataset': 'shapes', 'root': None, 'splits': ['train', 'val'], 'image_size': 128, 'background': 'textured',
              'num_train': 1000, 'num_val': 200, 'seed': 0, 'batch_size': 16, 'sigmas': [],
@@ -47,7 +47,7 @@ POSE_CONFIG = register_schema('pose', {
 POSE_MODES = ('top_down', 'bottom_up')
 PCK_METRICS = ('PCK@0.05', 'PCK@0.1', 'PCK@0.2')
 
-# %% ../../nbs/76_tasks.pose.ipynb #0c329385
+# %% ../../nbs/76_tasks.pose.ipynb #3e893973
 POSE_DATASETS = Registry('pose data source', how_to_list='POSE_DATASETS.list()')
 
 def _splits(d: Mapping) -> tuple[str, str]:
@@ -93,7 +93,7 @@ def pose_coco_source(d: Mapping) -> tuple[Dataset, Dataset, dict]:
     return train, val, {'keypoint_names': list(train.keypoint_names), 'skeleton': [list(p) for p in train.skeleton],
                         'flip_index': list(train.flip_index), 'sigmas': [float(s) for s in sigmas]}
 
-# %% ../../nbs/76_tasks.pose.ipynb #c5f1274e
+# %% ../../nbs/76_tasks.pose.ipynb #2d4b45fe
 def _objects(samples, i: int) -> int:
     "How many objects image `i` of `samples` has, without reading the image where the dataset allows."
     if isinstance(samples, CocoDataset): return len(samples._items[i][1])     # its index of kept annotations
@@ -146,7 +146,7 @@ class PersonCrops(Dataset):
             target['keypoints'] = flipped['keypoints']
         return crop, target
 
-# %% ../../nbs/76_tasks.pose.ipynb #f577bfdd
+# %% ../../nbs/76_tasks.pose.ipynb #2ee7c230
 class PoseImages(Dataset):
     """Bottom-up samples: whole images with every person, after the joint `transforms` (or none): (uint8 image,
     target with `boxes`, `keypoints [N, K, 3]`, `area`, `iscrowd`, `image_id`)."""
@@ -170,7 +170,7 @@ def pose_collate(samples: Sequence[tuple[Tensor, dict]]) -> tuple[Tensor, list[d
     images, targets = zip(*samples)
     return pad_images(list(images), size_divisible=8)[0], list(targets)
 
-# %% ../../nbs/76_tasks.pose.ipynb #e186ec51
+# %% ../../nbs/76_tasks.pose.ipynb #79ebd0c0
 def ignore_mask(target: Mapping, size: tuple[int, int], stride: float) -> Tensor:
     """`Tensor[1, h, w]`: 0 on the map cells inside the boxes of people with no labelled joint or marked crowd
     (COCO annotates them without keypoints: a network that finds them must not be punished), 1 elsewhere."""
@@ -210,7 +210,7 @@ def stage_losses(outputs: Mapping[str, Tensor], targets: Mapping[str, Tensor], *
         out[k] = ((v - t) ** 2 * w).mean((0, 2, 3, 4)).sum()
     return out
 
-# %% ../../nbs/76_tasks.pose.ipynb #39343872
+# %% ../../nbs/76_tasks.pose.ipynb #b062e257
 def _maps(out) -> dict[str, Tensor]:
     "A pose model's output as a dict: CPM returns the beliefs `[B, T, K + 1, h, w]`, OpenPose a dict with `pafs`."
     if isinstance(out, Tensor): return {'heatmaps': out}
@@ -273,7 +273,7 @@ class PoseTask(Task):
                          skeleton=self.meta['skeleton'] if 'pafs' in out else None, limb_width=d['limb_width'])
         return stage_losses(out, {k: v.to(device) for k, v in t.items()}, positive_weight=self.cfg['solver']['positive_weight'])
 
-# %% ../../nbs/76_tasks.pose.ipynb #b12473dd
+# %% ../../nbs/76_tasks.pose.ipynb #0b09ef17
 @torch.no_grad()
 def _infer(self, model: nn.Module, images: Tensor) -> dict[str, Tensor]:
     """The last stage's maps of uint8 `images [B, 3, H, W]`: `heatmaps [B, K + 1, h, w]` (and `pafs`), averaged with
@@ -304,7 +304,7 @@ def _decode(self, maps: Mapping[str, Tensor], stride: float) -> list[tuple[Tenso
 
 PoseTask.infer, PoseTask.decode = _infer, _decode
 
-# %% ../../nbs/76_tasks.pose.ipynb #5b4260cb
+# %% ../../nbs/76_tasks.pose.ipynb #86c0c2fd
 def pose_ground_truth(records: Sequence[Mapping], keypoint_names: Sequence[str]) -> dict:
     """A COCO keypoint ground truth from evaluation `records` (`image_id`, `size`, `target` with `boxes` xyxy,
     `keypoints`, `area`, `iscrowd`): one category, 'person', with the keypoint names."""
@@ -362,7 +362,7 @@ def _evaluate(self, model: nn.Module, loader) -> dict[str, float]:
 
 PoseTask.collect, PoseTask.record, PoseTask.scores, PoseTask.evaluate = _collect, _record, _scores, _evaluate
 
-# %% ../../nbs/76_tasks.pose.ipynb #f3149d1e
+# %% ../../nbs/76_tasks.pose.ipynb #a673e310
 @torch.no_grad()
 def _predict(self, model: nn.Module, images: Sequence[Tensor]) -> list[dict]:
     """People in each uint8 image (any size), in its own pixels: `keypoints [P, K, 3]` (x, y, score) and `scores [P]`.
@@ -386,7 +386,7 @@ def _predict(self, model: nn.Module, images: Sequence[Tensor]) -> list[dict]:
 
 PoseTask.predict = _predict
 
-# %% ../../nbs/76_tasks.pose.ipynb #8aaf061d
+# %% ../../nbs/76_tasks.pose.ipynb #b7749e1c
 def _coco_image_ids(self, ann_file: str | Path, files: Sequence[str]) -> list[int]:
     "Image ids of `files` from `ann_file`, and the id of its keypoint category (its keypoints must be the model's)."
     ids = Task.coco_image_ids(self, ann_file, files)
@@ -416,7 +416,7 @@ def _write_predictions(self, records: list[dict], out: str | Path) -> Path:
 
 PoseTask.coco_image_ids, PoseTask.write_predictions = _coco_image_ids, _write_predictions
 
-# %% ../../nbs/76_tasks.pose.ipynb #c03f6a9d
+# %% ../../nbs/76_tasks.pose.ipynb #315b6b59
 def _draw(self, images: Sequence[Tensor], preds: list[dict], targets=None, ncols: int = 4, min_score: float = 0.05):
     "Each uint8 image with its people's skeletons (joints scored >= `min_score`); ground-truth joints as white crosses."
     import matplotlib.pyplot as plt
@@ -439,3 +439,87 @@ def _draw(self, images: Sequence[Tensor], preds: list[dict], targets=None, ncols
     return fig
 
 PoseTask.draw = _draw                  # Task.summary_figure draws `n` validation samples with it
+
+# %% ../../nbs/76_tasks.pose.ipynb #a99141ff
+class AssemblyViewer:
+    """OpenPose's grouping decisions on one image: the maps (`heatmaps [K (+1), h, w]`, `pafs [2 L, h, w]`, from a
+    network or from `pose_targets`) decoded with `assemble_people` and the `eval` settings of `task`; for a chosen limb,
+    its field, every candidate pair with its score, the pairs the matching kept, and the person they joined."""
+    def __init__(self, task: 'PoseTask', image: Tensor, heatmaps: Tensor, pafs: Tensor, stride: float):
+        self.task, self.image, self.stride = task, image, stride
+        K = len(task.meta['keypoint_names'])
+        self.skeleton = [tuple(s) for s in task.meta['skeleton']]
+        self.heatmaps, self.pafs = heatmaps[:K], pafs
+        e = task.cfg['eval']
+        self.kw = dict(stride=stride, peak_threshold=e['peak_threshold'], refine=e['refine'], min_inliers=e['min_inliers'])
+        self.people, self.scores = assemble_people(self.heatmaps, pafs, self.skeleton, min_joints=e['min_joints'], **self.kw)
+        self.peaks = heatmap_peaks(self.heatmaps, threshold=e['peak_threshold'], stride=stride, refine=e['refine'])
+
+    def candidates(self, limb: int) -> tuple[Tensor, Tensor, Tensor]:
+        "Every pair (peak of a, peak of b) of `limb`: indices `[M, 2]`, PAF mean score `[M]`, and whether the matching kept it `[M]`."
+        a, b = self.skeleton[limb]
+        pa, pb = self.peaks[a], self.peaks[b]
+        ia, ib = torch.meshgrid(torch.arange(len(pa)), torch.arange(len(pb)), indexing='ij')
+        pairs = torch.stack([ia.flatten(), ib.flatten()], 1)
+        score = paf_score(self.pafs[2 * limb: 2 * limb + 2], pa[pairs[:, 0], :2], pb[pairs[:, 1], :2], stride=self.stride)[0] \
+            if len(pairs) else torch.zeros(0)
+        kept = limb_candidates(pa, pb, self.pafs[2 * limb: 2 * limb + 2], image_height=self.heatmaps.shape[-2] * self.stride,
+                               stride=self.stride, min_inliers=self.kw['min_inliers'])[:, :2].long()
+        chosen = torch.tensor([any(bool((k == p).all()) for k in kept) for p in pairs], dtype=torch.bool)
+        return pairs, score, chosen
+
+# %% ../../nbs/76_tasks.pose.ipynb #80db2818
+def _viewer_figure(self, limb: int = 0, person: int = 0):
+    "Left: the limb's field and its candidate pairs (kept: green, with scores; rejected: red dashed). Right: the people, `person` highlighted."
+    import matplotlib.pyplot as plt
+    from torchcv_nb.models.pose_targets import cell_centres
+    from torchcv_nb.plotting import draw_keypoints
+    if not 0 <= limb < len(self.skeleton): raise IndexError(f"limb={limb}: the skeleton has {len(self.skeleton)} limbs (0..{len(self.skeleton) - 1}).")
+    a, b = self.skeleton[limb]
+    names = self.task.meta['keypoint_names']
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 5))
+    for ax in (ax1, ax2): ax.imshow(self.image.permute(1, 2, 0)); ax.axis('off')
+    field = self.pafs[2 * limb: 2 * limb + 2]
+    xs, ys = cell_centres(field.shape[-2:], self.stride)
+    X, Y = torch.meshgrid(xs, ys, indexing='xy')
+    on = field.norm(dim=0) > 0.1
+    ax1.quiver(X[on], Y[on], field[0][on], field[1][on], color='white', angles='xy', scale_units='xy', scale=0.25, width=0.004)
+    pairs, score, chosen = self.candidates(limb)
+    pa, pb = self.peaks[a], self.peaks[b]
+    for (i, j), s, c in zip(pairs.tolist(), score.tolist(), chosen.tolist()):
+        (x0, y0), (x1, y1) = pa[i, :2].tolist(), pb[j, :2].tolist()
+        ax1.plot([x0, x1], [y0, y1], '-' if c else '--', color='lime' if c else 'red', lw=2 if c else 1)
+        if c: ax1.text((x0 + x1) / 2, (y0 + y1) / 2, f'{s:.2f}', color='black', fontsize=8,
+                       bbox=dict(facecolor='white', alpha=0.8, edgecolor='none', pad=1))
+    ax1.plot(pa[:, 0], pa[:, 1], 's', color='tab:blue', ms=7, label=names[a])
+    ax1.plot(pb[:, 0], pb[:, 1], 'o', color='tab:orange', ms=7, label=names[b])
+    ax1.legend(fontsize=8, loc='lower right')
+    ax1.set_title(f"limb {names[a]} -> {names[b]}: {int(chosen.sum())} of {len(pairs)} pairs kept", fontsize=9)
+    if len(self.people):
+        person = min(max(person, 0), len(self.people) - 1)
+        draw_keypoints(ax2, self.people, skeleton=self.skeleton, min_visibility=1e-6, colors='0.7', markersize=8, linewidth=1)
+        draw_keypoints(ax2, self.people[person:person + 1], skeleton=self.skeleton, min_visibility=1e-6, names=names,
+                       colors='yellow', markersize=14, linewidth=2.5)
+        ax2.set_title(f"{len(self.people)} people; person {person}: {int((self.people[person, :, 2] > 0).sum())} joints, "
+                      f"score {float(self.scores[person]):.2f}", fontsize=9)
+    else: ax2.set_title('no people assembled', fontsize=9)
+    fig.tight_layout()
+    return fig
+
+def _viewer_widget(self):
+    "ipywidgets controls (limb, person) around `figure`."
+    import ipywidgets as W
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+    names = self.task.meta['keypoint_names']
+    limb = W.Dropdown(options=[(f'{names[a]} -> {names[b]}', l) for l, (a, b) in enumerate(self.skeleton)], description='limb')
+    person = W.IntSlider(0, 0, max(0, len(self.people) - 1), description='person')
+    out = W.Output()
+    def redraw(*_):
+        with out:
+            out.clear_output(wait=True); fig = self.figure(limb.value, person.value); display(fig); plt.close(fig)
+    for w in (limb, person): w.observe(redraw, 'value')
+    redraw()
+    return W.VBox([W.HBox([limb, person]), out])
+
+AssemblyViewer.figure, AssemblyViewer.widget = _viewer_figure, _viewer_widget
