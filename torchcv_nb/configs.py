@@ -220,7 +220,26 @@ register_config('ins/coco_mask_rcnn', {
                'warmup_factor': 1e-3},
     'train': {'log_every': 100}});
 
-# %% ../nbs/76_tasks.pose.ipynb #2b106f86
+# %% ../nbs/76_tasks.pose.ipynb #8bb8bfa5
 register_config('pose/shapes', {'task': 'pose', 'data': {'dataset': 'shapes'},
                                 'solver': {'optimizer': 'adamw', 'lr': 1e-3, 'weight_decay': 0.0, 'epochs': 10,
                                            'warmup_iters': 50}});
+
+# %% ../nbs/79_models.pose_shapes.ipynb #33c95d9d
+register_config('pose/shapes_cpm', {
+    'data': {'mode': 'top_down', 'input_size': 80, 'crop_scale': 1.2, 'sigma': 8.0, 'scale_range': [0.8, 1.2],
+             'shift': 0.1, 'num_train': 3000, 'batch_size': 16},
+    'model': {'name': 'cpm', 'kwargs': {'stages': 3, 'width': 32, 'image_kernel': 3, 'stage_kernel': 7}},
+    'solver': {'lr': 5e-3, 'max_iters': 2000, 'warmup_iters': 100, 'schedule': 'cosine'},
+    'train': {'metric': 'PCK@0.1', 'log_every': 100, 'val_every': 100000}}, base='pose/shapes');
+
+# %% ../nbs/79_models.pose_shapes.ipynb #78d4f873
+register_config('pose/coco_openpose', {
+    'task': 'pose',
+    'data': {'dataset': 'coco', 'splits': ['train2017', 'val2017'], 'mode': 'bottom_up', 'input_size': 368,
+             'sigma': 7.0, 'limb_width': 1.0, 'scale_range': [0.5, 1.1], 'flip': True, 'batch_size': 10, 'num_workers': 8},
+    'model': {'name': 'openpose', 'kwargs': {'stages': 6}},
+    'solver': {'optimizer': 'adamw', 'lr': 1e-4, 'weight_decay': 5e-4, 'epochs': 60, 'schedule': 'multistep',
+               'milestones': [40, 55], 'gamma': 0.333, 'warmup_iters': 1000},
+    'eval': {'flip': True},
+    'train': {'metric': 'AP', 'log_every': 100}});
