@@ -21,7 +21,7 @@ from ..data.datasets import VOC_CLASSES, CocoDataset, VOCDataset, detection_coll
 from ..data.shapes import SHAPE_CLASSES, ShapesConfig, generate_scenes
 from ..metrics.detection import BBOX_STATS, coco_accumulate, coco_summarize, voc_evaluate
 from ..ops.boxes import box_convert, box_iou
-from .base import TASKS, Task, data_root
+from .base import TASKS, Task, data_root, data_splits
 from ..train.config import ConfigError, register_schema
 from ..transforms import (Compose, RandomHorizontalFlip, RandomIoUCrop, RandomPhotometricDistort, RandomZoomOut,
                                    SanitizeBoundingBoxes)
@@ -40,11 +40,6 @@ DETECTION_CONFIG = register_schema('detection', {
 
 # %% ../../nbs/62_tasks.detection.ipynb #dcd74755
 DETECTION_DATASETS = Registry('detection data source', how_to_list='DETECTION_DATASETS.list()')
-
-def _splits(d: Mapping) -> tuple[str, str]:
-    if len(d['splits']) != 2:
-        raise ConfigError(f"data.splits={d['splits']}: give two split names, training then validation, e.g. [train, val].")
-    return tuple(d['splits'])
 
 @DETECTION_DATASETS.register(name='shapes')
 def shapes_source(d: Mapping, *, masks: bool = False) -> tuple[list, list, list[str], list[int]]:
@@ -65,7 +60,7 @@ def coco_source(d: Mapping, *, task: str = 'detection') -> tuple[Dataset, Datase
     def split(name):
         images = root / name / 'images' if (root / name / 'images').is_dir() else root / name
         return CocoDataset(images, root / 'annotations' / f'instances_{name}.json', task=task, progress=False)
-    train, val = (split(s) for s in _splits(d))
+    train, val = (split(s) for s in data_splits(d))
     if train.classes != val.classes:
         raise ConfigError(f"{root}: the training categories {train.classes[1:]} differ from the validation ones "
                           f"{val.classes[1:]}; both annotation files need the same 'categories'.")
@@ -79,7 +74,7 @@ def voc_source(d: Mapping) -> tuple[Dataset, Dataset, list[str], list[int]]:
     if classes[0] != 'background':
         raise ConfigError(f"data.classes={classes}: label 0 is the background; write background first, "
                           f"e.g. [background, {', '.join(classes[:2])}, ...].")
-    train, val = (VOCDataset(root, s, classes=classes, progress=False) for s in _splits(d))
+    train, val = (VOCDataset(root, s, classes=classes, progress=False) for s in data_splits(d))
     return train, val, classes, list(range(len(classes)))
 
 # %% ../../nbs/62_tasks.detection.ipynb #4abb8c48

@@ -26,7 +26,7 @@ from ..metrics.pose import COCO_PERSON_SIGMAS, bbox_size, pck
 from ..models.pose_targets import (assemble_people, flip_pose_maps, gaussian_heatmaps, heatmap_argmax, heatmap_peaks,
                                    limb_candidates, paf_score, part_affinity_fields)
 from ..ops.roi import roi_align
-from .base import TASKS, Task, data_root
+from .base import TASKS, Task, data_root, data_splits
 from ..train.config import ConfigError, register_schema
 from ..transforms import Compose, RandomCrop, RandomHorizontalFlip, RandomScale, hflip
 
@@ -49,11 +49,6 @@ PCK_METRICS = ('PCK@0.05', 'PCK@0.1', 'PCK@0.2')
 
 # %% ../../nbs/76_tasks.pose.ipynb #3e893973
 POSE_DATASETS = Registry('pose data source', how_to_list='POSE_DATASETS.list()')
-
-def _splits(d: Mapping) -> tuple[str, str]:
-    if len(d['splits']) != 2:
-        raise ConfigError(f"data.splits={d['splits']}: give two split names, training then validation, e.g. [train, val].")
-    return tuple(d['splits'])
 
 @POSE_DATASETS.register(name='shapes')
 def pose_shapes_source(d: Mapping) -> tuple[list, list, dict]:
@@ -78,7 +73,7 @@ def pose_coco_source(d: Mapping) -> tuple[Dataset, Dataset, dict]:
     def split(name):
         images = root / name / 'images' if (root / name / 'images').is_dir() else root / name
         return CocoDataset(images, root / 'annotations' / f'person_keypoints_{name}.json', task='keypoints', progress=False)
-    train, val = (split(s) for s in _splits(d))
+    train, val = (split(s) for s in data_splits(d))
     if train.keypoint_names != val.keypoint_names:
         raise ConfigError(f"{root}: the training keypoints {train.keypoint_names} differ from the validation ones "
                           f"{val.keypoint_names}; both files need the same keypoint category.")
