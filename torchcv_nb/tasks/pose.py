@@ -89,10 +89,15 @@ def pose_coco_source(d: Mapping) -> tuple[Dataset, Dataset, dict]:
                         'flip_index': list(train.flip_index), 'sigmas': [float(s) for s in sigmas]}
 
 # %% ../../nbs/76_tasks.pose.ipynb #2d4b45fe
-def _objects(samples, i: int) -> int:
-    "How many objects image `i` of `samples` has, without reading the image where the dataset allows."
-    if isinstance(samples, CocoDataset): return len(samples._items[i][1])     # its index of kept annotations
-    return len(samples[i][1]['boxes'])
+def _people(samples, i: int) -> list[int]:
+    """The people of image `i` of `samples` that a crop can teach or score: at least one labelled joint, not a crowd.
+    From a `CocoDataset`'s index of kept annotations (in `__getitem__`'s order) without reading the image."""
+    if isinstance(samples, CocoDataset):
+        return [j for j, (a, _) in enumerate(samples._items[i][1])
+                if any(v > 0 for v in a.get('keypoints', [])[2::3]) and not a.get('iscrowd', 0)]
+    t = samples[i][1]
+    ok = (t['keypoints'][..., 2] > 0).any(1) & (t['iscrowd'] == 0 if 'iscrowd' in t else True)
+    return ok.nonzero().flatten().tolist()
 
 def crop_person(image: Tensor, centre: Sequence[float], side: float, size: int) -> Tensor:
     """The square of `side` image pixels centred on `centre` (x, y), resampled to `size` x `size` (bilinear,
@@ -113,12 +118,7 @@ class PersonCrops(Dataset):
                  scale_range: Sequence[float] = (1.0, 1.0), shift: float = 0.0, flip_index: Sequence[int] | None = None):
         self.samples, self.size, self.crop_scale, self.train = samples, size, crop_scale, train
         self.scale_range, self.shift, self.flip_index = tuple(scale_range), shift, flip_index
-        self.people = []
-        for i in range(len(samples)):
-            if not _objects(samples, i): continue
-            t = samples[i][1]
-            ok = (t['keypoints'][..., 2] > 0).any(1) & (t['iscrowd'] == 0 if 'iscrowd' in t else True)
-            self.people += [(i, j) for j in ok.nonzero().flatten().tolist()]
+        self.people = [(i, j) for i in range(len(samples)) for j in _people(samples, i)]
     def __len__(self) -> int: return len(self.people)
     def __getitem__(self, n: int) -> tuple[Tensor, dict]:
         i, j = self.people[n]
