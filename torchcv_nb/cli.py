@@ -83,6 +83,8 @@ def _add_training_commands(sub) -> None:
     p.add_argument('--checkpoint', default='best', help="'best', 'latest' or a path (default: best)")
     p.add_argument('--coco', metavar='ANN.json', help='COCO annotation file of the images, for tasks scored against COCO: '
                                                       'image ids from it, predictions as COCO results')
+    p.add_argument('--direction', choices=('AtoB', 'BtoA'), help='image translation runs: translate A to B (the default '
+                                                                  'of the run) or B to A (CycleGAN)')
     p = sub.add_parser('list-configs', help='list the named config presets',
                        description='List the named config presets (<task>/<dataset>_<model>), optionally matching a pattern.')
     p.add_argument('pattern', nargs='?', default='*', help="shell-style pattern, e.g. 'cls/*' (default: all)")
@@ -144,7 +146,8 @@ def _test(args: argparse.Namespace, runner) -> list[dict]:
     out = Path(args.out) if args.out else Path(args.run_dir) / 'test'
     with warnings.catch_warnings():                 # the lines below say it, without the warning's source line
         warnings.filterwarnings('ignore', message=r'\d+ of \d+ images could not be read')
-        r = runner.test(args.run_dir, args.images, out=out, checkpoint=args.checkpoint, coco=args.coco)
+        r = runner.test(args.run_dir, args.images, out=out, checkpoint=args.checkpoint, coco=args.coco,
+                        direction=args.direction)
     print(f"{len(r)} predictions -> {out}")
     failed = json.loads((out / 'failures.json').read_text())
     if failed:

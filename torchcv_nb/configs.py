@@ -243,3 +243,7 @@ register_config('pose/coco_openpose', {
                'milestones': [40, 55], 'gamma': 0.333, 'warmup_iters': 1000},
     'eval': {'flip': True},
     'train': {'metric': 'AP', 'log_every': 100}});
+
+# %% ../nbs/80_tasks.translation.ipynb #d8bb50ad
+register_config('gan/shapes', {'task': 'translation', 'data': {'dataset': 'shapes'},
+                               'solver': {'epochs': 10}, 'train': {'log_every': 50}});

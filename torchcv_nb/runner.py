@@ -372,10 +372,11 @@ def validate(run_dir: str | Path, *, checkpoint: str | Path = 'best') -> dict:
 
 # %% ../nbs/38b_runner.ipynb #70953f4c
 def test(run_dir: str | Path, images: str | Path, *, out: str | Path | None = None, checkpoint: str | Path = 'best',
-         batch_size: int = 16, coco: str | Path | None = None) -> list[dict]:
+         batch_size: int = 16, coco: str | Path | None = None, direction: str | None = None) -> list[dict]:
     """Predict every image under `images` (recursively) with `checkpoint`; write the predictions in the task's
     format and one picture per batch (`predictions_<k>.png`) to `out` (default `<run_dir>/test`). With `coco`, a
-    COCO annotation file, each record carries its `image_id` from that file. An image that cannot be read is
+    COCO annotation file, each record carries its `image_id` from that file. `direction` ('AtoB' or 'BtoA') sets a
+    translation run's `eval.direction` (CycleGAN translates both ways). An image that cannot be read is
     skipped: `out/failures.json` lists each with the reason (`[]` when every image was read) and a warning says how
     many. Returns the predictions of the images that were read."""
     from torchcv_nb.data.datasets import IMG_EXTENSIONS, DataError, load_image
@@ -384,6 +385,10 @@ def test(run_dir: str | Path, images: str | Path, *, out: str | Path | None = No
     files = sorted(p for p in images.rglob('*') if p.suffix.lower() in IMG_EXTENSIONS)
     if not files: raise FileNotFoundError(f"{images} holds no images with extensions {IMG_EXTENSIONS}.")
     cfg, task, model, _ = load_run(run_dir, checkpoint)
+    if direction is not None:
+        if 'direction' not in cfg.get('eval', {}):
+            raise ConfigError(f"--direction: a {cfg['task']} run translates nothing; only image translation runs have a direction.")
+        cfg['eval']['direction'] = direction
     names = [str(p.relative_to(images)) for p in files]
     ids = dict(zip(names, task.coco_image_ids(coco, names))) if coco is not None else None   # before predicting: fail fast
     out = Path(out) if out else run_dir / 'test'; out.mkdir(parents=True, exist_ok=True)
