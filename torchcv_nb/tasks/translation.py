@@ -6,9 +6,11 @@
 __all__ = ['TRANSLATION_CONFIG', 'TRANSLATION_MODES', 'GAN_MODES', 'DIRECTIONS', 'TRANSLATION_METRICS', 'TRANSLATION_DATASETS',
            'to_unit', 'to_uint8', 'TranslationSamples', 'translation_shapes_source', 'FolderItems',
            'translation_folder_source', 'gan_loss', 'ImagePool', 'set_requires_grad', 'TranslationTask',
-           'UpsampledInput', 'train_segmenter', 'load_segmenter', 'translation_grid', 'TranslationGrids', 'translate']
+           'UpsampledInput', 'train_segmenter', 'load_segmenter', 'translation_grid', 'TranslationGrids',
+           'GridScrubber', 'translate']
 
 # %% ../../nbs/80_tasks.translation.ipynb #c4e77403
+import csv
 import hashlib
 import json
 import os
@@ -457,6 +459,45 @@ def _summary_figure(self, model: nn.Module, dataset: Dataset, n: int = 4):
     return fig
 
 TranslationTask.summary_figure = _summary_figure
+
+# %% ../../nbs/80_tasks.translation.ipynb #d400ec16
+class GridScrubber:
+    "The grids a run saved (`<run_dir>/grids/iter_*.png`, `eval.grid_every`), one at a time, with the scores of `val.csv`."
+    def __init__(self, run_dir: str | Path):
+        self.run_dir = Path(run_dir)
+        self.files = sorted((self.run_dir / 'grids').glob('iter_*.png'))
+        if not self.files:
+            raise FileNotFoundError(f"{self.run_dir / 'grids'} holds no iter_*.png: train with eval.grid_every=N (> 0) "
+                                    f"to save a grid every N iterations.")
+        self.iterations = [int(p.stem.split('_')[1]) for p in self.files]
+        val = self.run_dir / 'val.csv'
+        self.scores = {int(r['iteration']): r for r in csv.DictReader(val.open())} if val.exists() else {}
+    def figure(self, k: int = -1):
+        "The `k`-th grid (default: the last), titled with its iteration and the scores validated nearest to it."
+        import matplotlib.pyplot as plt
+        from PIL import Image
+        it = self.iterations[k]
+        title = f'iteration {it}: A | G(A) | B'
+        if self.scores:
+            near = min(self.scores, key=lambda i: abs(i - it))
+            title += '\n' + ', '.join(f'{m} {float(self.scores[near][m]):.3f}' for m in ('fcn_ratio', 'psnr')
+                                      if m in self.scores[near]) + f' (validated at {near})'
+        fig, ax = plt.subplots(figsize=(5, 6.5), dpi=100)
+        ax.imshow(Image.open(self.files[k])); ax.axis('off'); ax.set_title(title, fontsize=9)
+        fig.tight_layout()
+        return fig
+    def widget(self):
+        "A slider over the saved iterations around `figure`."
+        import ipywidgets as W
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+        slider = W.SelectionSlider(options=[(str(i), k) for k, i in enumerate(self.iterations)],
+                                   value=len(self.iterations) - 1, description='iteration')
+        out = W.Output()
+        def redraw(*_):
+            with out: out.clear_output(wait=True); fig = self.figure(slider.value); display(fig); plt.close(fig)
+        slider.observe(redraw, 'value'); redraw()
+        return W.VBox([slider, out])
 
 # %% ../../nbs/80_tasks.translation.ipynb #608c753d
 @torch.no_grad()
