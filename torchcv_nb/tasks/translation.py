@@ -107,7 +107,8 @@ def translation_shapes_source(d: Mapping) -> tuple[list, list, list[str]]:
     """Shapes. `paired` (pix2pix): A = the scene's colourised label map, B = its photo. `unpaired` (CycleGAN): A in the
     flat cartoon style, B in the shaded "photo" style (`CYCLEGAN_STYLES`); training A and B come from different
     scenes, each validation scene is drawn in both styles (same layout), so translations can be scored against it.
-    Every sample carries the scene's label map (the FCN-score's ground truth). Training seed `data.seed`, validation
+    Every sample carries the label map of A's scene (`label`, the FCN-score's ground truth) and, where B shows another
+    scene, B's (`label_b`). Training seed `data.seed`, validation
     `data.seed + 1`."""
     cfg = ShapesConfig(image_size=d['image_size'])
     if d['mode'] == 'paired':
@@ -117,40 +118,44 @@ def translation_shapes_source(d: Mapping) -> tuple[list, list, list[str]]:
         return split(d['num_train'], d['seed']), split(d['num_val'], d['seed'] + 1), list(SHAPE_CLASSES)
     style = {k: replace(cfg, **v) for k, v in CYCLEGAN_STYLES.items()}
     def scene(seed, i, tag, k): return render_scene((seed, i, tag), style[k])
-    train = [{'A': scene(d['seed'], i, 2, 'A').image, 'B': (b := scene(d['seed'], i, 3, 'B')).image,
-              'label': b.semantic.to(torch.int64)} for i in range(d['num_train'])]
+    train = [{'A': (a := scene(d['seed'], i, 2, 'A')).image, 'B': (b := scene(d['seed'], i, 3, 'B')).image,
+              'label': a.semantic.to(torch.int64), 'label_b': b.semantic.to(torch.int64)} for i in range(d['num_train'])]
     val = [{'A': scene(d['seed'] + 1, i, 2, 'A').image, 'B': (b := scene(d['seed'] + 1, i, 2, 'B')).image,
             'label': b.semantic.to(torch.int64)} for i in range(d['num_val'])]
     return train, val, list(SHAPE_CLASSES)
 
 # %% ../../nbs/80_tasks.translation.ipynb #b4a3d828
 class FolderItems(Dataset):
-    """`{'A', 'B', 'label'?}` items of a pix2pix folder (`PairedImageFolder`: A and B by file name) or a CycleGAN
-    folder (`UnpairedImageFolder`, item i: A[i], B[i], cycling the shorter domain), with the label map of
-    `<labels>/<stem>.png` for paired folders (class ids, for the FCN-score)."""
+    """`{'A', 'B', 'label'?, 'label_b'?}` items of a pix2pix folder (`PairedImageFolder`: A and B by file name; the
+    label map `<labels>/<stem>.png` fits both) or of a CycleGAN folder (`UnpairedImageFolder`, item i: A[i], B[i],
+    cycling the shorter domain; `label` from `<labels>_<a>/`, `label_b` from `<labels>_<b>/`, by stem)."""
     def __init__(self, folder: Dataset, labels: Path | None = None):
-        self.folder, self.labels = folder, labels
+        self.folder, self.labels, self.paired = folder, labels, isinstance(folder, PairedImageFolder)
     def __len__(self) -> int: return len(self.folder)
+    def _label(self, folder: Path, image: Path, size) -> Tensor:
+        path = folder / f"{image.stem}.png"
+        label = read_label_png(path).to(torch.int64)
+        if label.shape != size:
+            raise DataError(path, f"is {label.shape[1]}x{label.shape[0]} but its image {image.name} is {size[1]}x{size[0]}",
+                            "Labels must have their image's size")
+        return label
     def __getitem__(self, i: int) -> dict[str, Tensor]:
         a, t = self.folder[i]
         item = {'A': a, 'B': t['image_b']}
-        if self.labels is not None:
-            label = read_label_png(self.labels / f"{self.folder.files[i][1].stem}.png").to(torch.int64)
-            if label.shape != a.shape[-2:]:
-                raise DataError(self.labels / f"{self.folder.files[i][1].stem}.png", f"is {label.shape[1]}x{label.shape[0]} but "
-                                f"its image is {a.shape[2]}x{a.shape[1]}", "Labels must have their image's size")
-            item['label'] = label
-        return item
+        if self.labels is None: return item
+        f = self.folder
+        if self.paired: return item | {'label': self._label(self.labels, f.files[i][0], a.shape[-2:])}
+        fa, fb = f.files_a[i % len(f.files_a)], f.files_b[t['index_b']]
+        return item | {'label': self._label(self.labels.parent / f'{self.labels.name}_{fa.parent.name}', fa, a.shape[-2:]),
+                       'label_b': self._label(self.labels.parent / f'{self.labels.name}_{fb.parent.name}', fb, item['B'].shape[-2:])}
 
 @TRANSLATION_DATASETS.register(name='folder')
 def translation_folder_source(d: Mapping) -> tuple[Dataset, Dataset, list[str]]:
     """`root/<train>/` and `root/<val>/`, each holding `<a>/` and `<b>/`: images paired by file name (`paired`, the
-    pix2pix layout) or two unpaired domains (`unpaired`, the CycleGAN layout). With `data.labels`, a paired split also
-    holds `<labels>/<stem>.png` (class ids of `data.classes`, aligned with A and B) for the FCN-score."""
+    pix2pix layout) or two unpaired domains (`unpaired`, the CycleGAN layout). With `data.labels` (class ids of
+    `data.classes`, for the FCN-score), a paired split also holds `<labels>/<stem>.png` (one map for A and B), an
+    unpaired one `<labels>_<a>/` and `<labels>_<b>/` (each domain's own; lesson 11 writes `label_A/`, `label_B/`)."""
     root = data_root(d, f"<split>/{d['a']}/ and <split>/{d['b']}/ for the splits {d['splits']}")
-    if d['labels'] and d['mode'] != 'paired':
-        raise ConfigError("data.labels is read for paired folders only (a label map aligned with both A and B); "
-                          "for unpaired data give eval.segmenter a segmentation run and no labels.")
     if d['labels'] and not d['classes']:
         raise ConfigError("data.labels needs data.classes=[names by class id, background first]: the label PNGs hold ids.")
     def split(name):
@@ -315,10 +320,10 @@ class UpsampledInput(nn.Module):
 def train_segmenter(pairs: Sequence[Mapping], num_classes: int, *, iters: int = 300, seed: int = 0,
                     progress: bool = True) -> nn.Module:
     """The FCN-score's judge: a small FCN (lesson 51's `fcn_resnet18`, width 16, output stride 8) trained for `iters`
-    steps on the real B images of `pairs` (dicts with 'B' uint8 and 'label') with flips, AdamW 4e-3 with 30 warm-up
+    steps on the real B images of `pairs` (dicts with 'B' uint8 and its 'label_b', or 'label' when aligned) with flips, AdamW 4e-3 with 30 warm-up
     steps, cosine."""
     torch.manual_seed(seed)
-    samples = SegmentationSamples([(p['B'], p['label']) for p in pairs],
+    samples = SegmentationSamples([(p['B'], p.get('label_b', p['label'])) for p in pairs],
                                   Compose([RandomHorizontalFlip()]))
     model = UpsampledInput(fcn_resnet18(num_classes=num_classes, width=16, output_stride=8))
     opt = torch.optim.AdamW(model.parameters(), lr=4e-3, weight_decay=1e-4)
@@ -355,12 +360,13 @@ def _segmenter(self) -> nn.Module | None:
     data's settings (`$TORCHCV_NB_CACHE`, default ~/.cache/torchcv_nb) so every run on the same data shares it."""
     if hasattr(self, '_fcn'): return self._fcn
     e, d = self.cfg['eval'], self.cfg['data']
-    if e['segmenter'] is None or not self.meta['classes']: self._fcn = None
+    if e['segmenter'] is None: self._fcn = None
+    elif d['dataset'] != 'shapes' and not d['labels']:
+        raise ConfigError(f"eval.segmenter={e['segmenter']}: the FCN-score compares a segmenter's labels of the translations "
+                          f"with the scenes' label maps, and this data has none: give data.labels and data.classes, or "
+                          f"set eval.segmenter=null (no FCN-score; then train.metric=psnr for aligned data, or null).")
     elif e['segmenter'] != 'auto': self._fcn = load_segmenter(e['segmenter'], self.meta['classes'])
     else:
-        if self.meta['mode'] != 'paired' and d['dataset'] != 'shapes':
-            raise ConfigError("eval.segmenter=auto trains on labelled B images, which only Shapes and paired folders "
-                              "with data.labels have: give eval.segmenter a segmentation run folder, or null.")
         key = json.dumps({k: d[k] for k in ('dataset', 'mode', 'root', 'splits', 'image_size', 'num_train', 'seed', 'labels')}
                          | {'iters': e['segmenter_iters'], 'classes': self.meta['classes']}, sort_keys=True)
         path = _cache_dir() / 'segmenters' / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
@@ -406,8 +412,8 @@ def _evaluate(self, model: nn.Module, loader) -> dict[str, float]:
             sums['psnr'] += psnr(fake, real, reduction='none').clamp(max=100).sum().item()   # 100 dB: identical
             sums['ssim'] += ssim(fake, real, reduction='none').sum().item(); sums['n'] += len(fake)
         if fcn is not None and 'label' in batch:
-            for k, images in (('fake', fake), ('real', real)):
-                cms[k] += confusion_matrix(_fcn_labels(fcn, images), batch['label'], C, ignore_index=IGNORE_INDEX)
+            for k, images, label in (('fake', fake, batch['label']), ('real', real, batch.get('label_b', batch['label']))):
+                cms[k] += confusion_matrix(_fcn_labels(fcn, images), label, C, ignore_index=IGNORE_INDEX)
     flat = {f'{k}_{i}': v for k, cm in cms.items() for i, v in enumerate(cm.flatten().tolist())}
     total = self.reduce(sums | flat)
     out = {k: total[k] / total['n'] for k in ('l1', 'psnr', 'ssim')} if total['n'] else {}
