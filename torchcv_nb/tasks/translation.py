@@ -6,7 +6,7 @@
 __all__ = ['TRANSLATION_CONFIG', 'TRANSLATION_MODES', 'GAN_MODES', 'DIRECTIONS', 'TRANSLATION_METRICS', 'TRANSLATION_DATASETS',
            'to_unit', 'to_uint8', 'TranslationSamples', 'translation_shapes_source', 'FolderItems',
            'translation_folder_source', 'gan_loss', 'ImagePool', 'set_requires_grad', 'TranslationTask',
-           'UpsampledInput', 'train_segmenter', 'load_segmenter', 'translation_grid', 'TranslationGrids',
+           'UpsampledInput', 'fcn_judge', 'train_segmenter', 'load_segmenter', 'translation_grid', 'TranslationGrids',
            'GridScrubber', 'translate']
 
 # %% ../../nbs/80_tasks.translation.ipynb #c4e77403
@@ -317,15 +317,18 @@ class UpsampledInput(nn.Module):
         out = self.model(F.interpolate(x, scale_factor=self.scale, mode='bilinear', align_corners=False))
         return {k: F.interpolate(v, size=x.shape[-2:], mode='bilinear', align_corners=False) for k, v in out.items()}
 
+def fcn_judge(num_classes: int) -> nn.Module:
+    "The FCN-score's judge network: lesson 51's `fcn_resnet18` (width 16, output stride 8) on pictures enlarged 3 times."
+    return UpsampledInput(fcn_resnet18(num_classes=num_classes, width=16, output_stride=8), scale=3.0)
+
 def train_segmenter(pairs: Sequence[Mapping], num_classes: int, *, iters: int = 300, seed: int = 0,
                     progress: bool = True) -> nn.Module:
-    """The FCN-score's judge: a small FCN (lesson 51's `fcn_resnet18`, width 16, output stride 8) trained for `iters`
-    steps on the real B images of `pairs` (dicts with 'B' uint8 and its 'label_b', or 'label' when aligned) with flips, AdamW 4e-3 with 30 warm-up
-    steps, cosine."""
+    """`fcn_judge` trained for `iters` steps on the real B images of `pairs` (dicts with 'B' uint8 and its 'label_b',
+    or 'label' when aligned) with flips, AdamW 4e-3 with 30 warm-up steps, cosine."""
     torch.manual_seed(seed)
     samples = SegmentationSamples([(p['B'], p.get('label_b', p['label'])) for p in pairs],
                                   Compose([RandomHorizontalFlip()]))
-    model = UpsampledInput(fcn_resnet18(num_classes=num_classes, width=16, output_stride=8))
+    model = fcn_judge(num_classes)
     opt = torch.optim.AdamW(model.parameters(), lr=4e-3, weight_decay=1e-4)
     def losses(m, batch):
         x, y = batch
@@ -368,9 +371,10 @@ def _segmenter(self) -> nn.Module | None:
     elif e['segmenter'] != 'auto': self._fcn = load_segmenter(e['segmenter'], self.meta['classes'])
     else:
         key = json.dumps({k: d[k] for k in ('dataset', 'mode', 'root', 'splits', 'image_size', 'num_train', 'seed', 'labels')}
-                         | {'iters': e['segmenter_iters'], 'classes': self.meta['classes']}, sort_keys=True)
+                         | {'iters': e['segmenter_iters'], 'classes': self.meta['classes'], 'judge': 'fcn_resnet18 w16 x3'},
+                         sort_keys=True)
         path = _cache_dir() / 'segmenters' / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
-        model = UpsampledInput(fcn_resnet18(num_classes=len(self.meta['classes']), width=16, output_stride=8))
+        model = fcn_judge(len(self.meta['classes']))
         if path.exists(): model.load_state_dict(torch.load(path, map_location='cpu', weights_only=True))
         else:
             model = train_segmenter(self.train_items, len(self.meta['classes']), iters=e['segmenter_iters'])
