@@ -32,7 +32,7 @@ from ..metrics.classification import confusion_matrix
 from ..models.deeplabv3 import fcn_resnet18
 from ..metrics.segmentation import segmentation_scores
 from ..metrics.translation import l1, psnr, ssim
-from .base import TASKS, Task, data_root, data_splits
+from .base import TASKS, Task, checkpoint_meta, data_root, data_splits
 from .segmentation import SegmentationSamples, SegmentationTask, normalize_image, segment
 from ..train.config import ConfigError, build_optimizer, register_schema
 from ..train.trainer import Callback, Trainer, load_checkpoint
@@ -108,8 +108,7 @@ def translation_shapes_source(d: Mapping) -> tuple[list, list, list[str]]:
     flat cartoon style, B in the shaded "photo" style (`CYCLEGAN_STYLES`); training A and B come from different
     scenes, each validation scene is drawn in both styles (same layout), so translations can be scored against it.
     Every sample carries the label map of A's scene (`label`, the FCN-score's ground truth) and, where B shows another
-    scene, B's (`label_b`). Training seed `data.seed`, validation
-    `data.seed + 1`."""
+    scene, B's (`label_b`). Training seed `data.seed`, validation `data.seed + 1`."""
     cfg = ShapesConfig(image_size=d['image_size'])
     if d['mode'] == 'paired':
         def split(n, seed):
@@ -311,7 +310,7 @@ def _cache_dir() -> Path:
 class UpsampledInput(nn.Module):
     """`model` run on its input enlarged `scale` times, logits brought back to the input's size: lets a network of
     output stride 8 see small images at a resolution it can resolve (lesson 50's multi-scale inference, fixed)."""
-    def __init__(self, model: nn.Module, scale: float = 2.0):
+    def __init__(self, model: nn.Module, scale: float):
         super().__init__(); self.model, self.scale = model, scale
     def forward(self, x: Tensor) -> dict[str, Tensor]:
         out = self.model(F.interpolate(x, scale_factor=self.scale, mode='bilinear', align_corners=False))
@@ -348,7 +347,7 @@ def load_segmenter(run_dir: str | Path, classes: Sequence[str]) -> nn.Module:
                                 f"segmentation run (torchcv_nb train seg/... --out FOLDER), 'auto' or null.")
     state = load_checkpoint(path)
     cfg = state.get('config') or {}
-    meta = next((s['meta'] for s in (state.get('callbacks') or {}).values() if isinstance(s, Mapping) and 'meta' in s), {})
+    meta = checkpoint_meta(state) or {}
     if cfg.get('task') != 'segmentation' or meta.get('classes') != list(classes):
         raise ConfigError(f"eval.segmenter={run_dir}: give a segmentation run trained on this data's classes {list(classes)} "
                           f"(it is a {cfg.get('task')} run with the classes {meta.get('classes')}).")
@@ -403,8 +402,8 @@ def _fcn_labels(fcn: nn.Module, images: Tensor) -> Tensor:
 @torch.no_grad()
 def _evaluate(self, model: nn.Module, loader) -> dict[str, float]:
     """Translate every validation A to B. Against the real B, where it is the same scene (`meta['aligned']`): L1 (on
-    [0, 1]), PSNR and SSIM (of the uint8 images, as written). FCN-score: the segmenter's mIoU on the translations and on the real B images (the upper bound), against
-    the scene's labels; `fcn_ratio` is their quotient."""
+    [0, 1]), PSNR and SSIM (of the uint8 images, as written). FCN-score: the segmenter's mIoU on the translations and
+    on the real B images (the upper bound), against the scenes' labels; `fcn_ratio` is their quotient."""
     G, fcn = _generator(model, 'AtoB'), self.segmenter()
     device, C = next(model.parameters()).device, len(self.meta['classes'])
     sums = {'l1': 0.0, 'psnr': 0.0, 'ssim': 0.0, 'n': 0}
